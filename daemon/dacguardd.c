@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguardd: watches USB DACs come and go and decides each one's gain ceiling.
+ * Idle means blocked in poll(): no timeouts, no wakeups. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define MAX_POLLFDS 64
+
+struct daemon {
+	bool verbose;
+};
+
+static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
+		     const char *msg)
+{
+	struct daemon *d = user;
+	char line[1024];
+
+	switch (ev) {
+	case DG_ENGINE_DECISION:
+		dg_device_format(dev, line, sizeof(line));
+		printf("%s\n", line);
+		break;
+	case DG_ENGINE_REMOVED:
+		printf("card%d \"%s\" %04x:%04x removed\n", dev->card.number, dev->card.product,
+		       dev->card.vendor_id, dev->card.product_id);
+		break;
+	case DG_ENGINE_UEVENT:
+		if (d->verbose)
+			printf("uevent %s\n", msg);
+		break;
+	case DG_ENGINE_ERROR:
+		fprintf(stderr, "%s\n", msg);
+		break;
+	}
+	/* one decision per line, visible at once in the journal and to tests */
+	fflush(stdout);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: dacguardd [--verbose] [--once] [--ctl NAME]\n"
+	      "  --verbose   log every uevent on a sound card\n"
+	      "  --once      decide for the cards present now and exit\n"
+	      "  --ctl NAME  open this ALSA control device instead of hw:N (tests)\n"
+	      "Configuration: DACGUARD_CONFIG_DIR or the standard directories, see dacguardd(8).\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "once", no_argument, NULL, '1' },
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dg_engine_options opts = { 0 };
+	struct daemon d = { 0 };
+	struct dg_engine *engine = NULL;
+	bool once = false;
+	sigset_t mask;
+	int sfd = -1, r, c, status = EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "v1c:h", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			d.verbose = true;
+			break;
+		case '1':
+			once = true;
+			break;
+		case 'c':
+			opts.ctl_override = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("dacguardd %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (!once) {
+		if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+		    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+			fprintf(stderr, "dacguardd: signalfd: %s\n", strerror(errno));
+			return EXIT_FAILURE;
+		}
+	}
+
+	r = dg_engine_new(&opts, on_event, &d, &engine);
+	if (r < 0) {
+		fprintf(stderr, "dacguardd: %s\n", strerror(-r));
+		goto out;
+	}
+	/* A bad configuration leaves the defaults: fail-safe ceilings, still running. */
+	dg_engine_load_config(engine);
+	if (!once) {
+		r = dg_engine_monitor(engine);
+		if (r < 0) {
+			fprintf(stderr, "dacguardd: cannot monitor udev: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	r = dg_engine_enumerate(engine);
+	if (r < 0) {
+		fprintf(stderr, "dacguardd: cannot enumerate sound cards: %s\n", strerror(-r));
+		goto out;
+	}
+	if (once) {
+		status = EXIT_SUCCESS;
+		goto out;
+	}
+	if (d.verbose)
+		printf("dacguardd %s: watching sound cards\n", PACKAGE_VERSION);
+	fflush(stdout);
+
+	for (;;) {
+		struct pollfd pfds[MAX_POLLFDS];
+		int n = dg_engine_pollfds(engine, pfds, MAX_POLLFDS - 1);
+
+		pfds[n].fd = sfd;
+		pfds[n].events = POLLIN;
+		pfds[n].revents = 0;
+		if (poll(pfds, (nfds_t)n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "dacguardd: poll: %s\n", strerror(errno));
+			goto out;
+		}
+		dg_engine_dispatch(engine, pfds, n);
+		if (pfds[n].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					printf("reloading configuration\n");
+					fflush(stdout);
+					dg_engine_load_config(engine);
+				} else {
+					if (d.verbose)
+						printf("dacguardd: signal %u, exiting\n", si.ssi_signo);
+					status = EXIT_SUCCESS;
+					goto out;
+				}
+			}
+		}
+	}
+out:
+	dg_engine_free(engine);
+	if (sfd >= 0)
+		close(sfd);
+	fflush(stdout);
+	return status;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguardd's detection engine: the configuration, the cards udev shows, their ALSA
+ * control devices and the decision for each. dacguardd, `dacguardctl list` and
+ * `dacguardctl monitor` all run it, so the tool shows what the daemon decides. */
+#pragma once
+
+#include <poll.h>
+#include <stdbool.h>
+
+#include "conf.h"
+#include "db.h"
+#include "detect.h"
+#include "headphones.h"
+#include "mode.h"
+#include "policy.h"
+#include "uac.h"
+
+struct dg_device {
+	struct dg_card card;
+	struct dg_uac uac;
+	int uac_err;                    /* 0 or the dg_uac_parse error */
+	char uac_msg[160];
+	const struct dg_db_entry *entry; /* NULL: unknown device */
+	struct dg_mode_ctl *ctl;        /* NULL when the control device could not be opened */
+	int ctl_err;
+	char ctl_name[64];
+	struct dg_ctl_state ctl_state;
+	struct dg_decision decision;
+	bool decided;
+	/* poll bookkeeping, owned by the engine */
+	int pfd_first;
+	int pfd_count;
+	struct dg_device *next;
+};
+
+enum dg_engine_event {
+	DG_ENGINE_DECISION,   /* a card was (re)identified or its mode changed */
+	DG_ENGINE_REMOVED,    /* a card went away (dev is still valid during the call) */
+	DG_ENGINE_UEVENT,     /* any uevent on a card, before it is acted on (msg = action) */
+	DG_ENGINE_ERROR,      /* something failed; msg says what (dev may be NULL) */
+};
+
+typedef void (*dg_engine_fn)(void *user, enum dg_engine_event ev, const struct dg_device *dev,
+			     const char *msg);
+
+struct dg_engine_options {
+	const char *ctl_override;      /* open this ctl instead of "hw:N" (tests) */
+	bool no_ctl;                   /* do not open control devices */
+};
+
+struct dg_engine;
+
+/* Returns 0 or a negative errno. */
+int dg_engine_new(const struct dg_engine_options *opts, dg_engine_fn fn, void *user,
+		  struct dg_engine **out);
+void dg_engine_free(struct dg_engine *e);
+
+/* (Re)loads headphones, database and config from the standard paths (DACGUARD_CONFIG_DIR
+ * honoured). All-or-nothing: on error the last good set stays (defaults at first) and the
+ * error is returned. Cards present are decided again. */
+int dg_engine_load_config(struct dg_engine *e);
+
+/* Decides every card present now. Returns the number of cards or a negative errno. */
+int dg_engine_enumerate(struct dg_engine *e);
+
+/* Starts the udev monitor. Call before dg_engine_enumerate so no event is lost. */
+int dg_engine_monitor(struct dg_engine *e);
+
+/* Fills pfds with the monitor's and the control devices' descriptors; returns the count. */
+int dg_engine_pollfds(struct dg_engine *e, struct pollfd *pfds, int max);
+/* Handles what poll reported for the array dg_engine_pollfds filled. */
+void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n);
+
+const struct dg_device *dg_engine_devices(const struct dg_engine *e);
+const struct dg_config *dg_engine_config(const struct dg_engine *e);
+
+/* One line, journal-friendly: card, names, ids, known, uac, mode, ceiling. */
+void dg_device_format(const struct dg_device *dev, char *buf, size_t size);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include "policy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void dg_policy_mode_map(const struct dg_db_entry *entry, struct dg_mode_map *map)
+{
+	memset(map, 0, sizeof(*map));
+	if (!entry)
+		return;
+	for (size_t i = 0; i < entry->n_jacks && i < DG_MAX_JACKS; i++) {
+		map->jacks[i].control = entry->jacks[i].control;
+		map->jacks[i].output = entry->jacks[i].output;
+		map->n_jacks++;
+	}
+	for (size_t i = 0; i < entry->n_selectors && i < DG_MAX_SELECTORS; i++) {
+		const struct dg_db_selector *s = &entry->selectors[i];
+		struct dg_mode_selector_map *m = &map->selectors[map->n_selectors++];
+
+		m->control = s->control;
+		for (size_t k = 0; k < s->n_items && k < DG_MAX_SELECTOR_VALUES; k++) {
+			m->items[k] = s->items[k].item;
+			m->outputs[k] = s->items[k].output;
+			m->n_items++;
+		}
+	}
+}
+
+void dg_policy_generic_dac(const char *manufacturer, const char *product, struct dg_dac *dac)
+{
+	memset(dac, 0, sizeof(*dac));
+	snprintf(dac->vendor, sizeof(dac->vendor), "%s", manufacturer ? manufacturer : "");
+	snprintf(dac->model, sizeof(dac->model), "%s", product ? product : "");
+	dac->known = false;
+}
+
+static bool is_candidate(const struct dg_output *o, const struct dg_mode_result *mode,
+			 const struct dg_dac *dac)
+{
+	bool any_bal = false, any_se = false;
+
+	if (mode->mode == DG_MODE_UNKNOWN)
+		return true;
+	if (mode->output[0] && dg_dac_find_output(dac, mode->output))
+		return strcmp(o->id, mode->output) == 0;
+	for (size_t i = 0; i < dac->n_outputs; i++) {
+		if (dac->outputs[i].balanced)
+			any_bal = true;
+		else
+			any_se = true;
+	}
+	/* A mode the device has no output for says nothing: keep the worst case. */
+	if (mode->mode == DG_MODE_BALANCED)
+		return any_bal ? o->balanced : true;
+	return any_se ? !o->balanced : true;
+}
+
+void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db *hp,
+		      const struct dg_conf_device *dev_conf, const struct dg_dac *dac,
+		      const struct dg_mode_result *mode, bool descriptors_ok,
+		      struct dg_decision *out)
+{
+	bool have = false;
+
+	memset(out, 0, sizeof(*out));
+	out->dac = *dac;
+	out->mode = *mode;
+	out->descriptors_ok = descriptors_ok;
+	out->ceiling_db = cfg->fallback_ceiling_db;
+	out->limited_by = DG_LIMIT_FALLBACK;
+
+	for (size_t i = 0; i < dac->n_outputs && i < DG_MAX_OUTPUTS; i++) {
+		const struct dg_output *o = &dac->outputs[i];
+		struct dg_output_decision *d = &out->outputs[out->n_outputs++];
+		const struct dg_conf_output *co = dev_conf ? dg_conf_device_find_output(dev_conf, o->id)
+							   : NULL;
+		const char *hp_id = co && co->headphone[0] ? co->headphone : cfg->default_headphone;
+		const struct dg_headphone *h = hp ? dg_headphone_db_find(hp, hp_id) : NULL;
+
+		snprintf(d->id, sizeof(d->id), "%s", o->id);
+		if (h)
+			snprintf(d->headphone, sizeof(d->headphone), "%s", h->id);
+		dg_level_compute(o, h, cfg->max_spl_db, cfg->fallback_ceiling_db, &d->level);
+		if (co && !isnan(co->ceiling_db) && co->ceiling_db < d->level.ceiling_db)
+			d->level.ceiling_db = co->ceiling_db;
+		d->candidate = is_candidate(o, mode, dac);
+		if (d->candidate && (!have || d->level.ceiling_db < out->ceiling_db)) {
+			out->ceiling_db = d->level.ceiling_db;
+			out->limited_by = d->level.limited_by;
+			snprintf(out->output, sizeof(out->output), "%s", d->id);
+			have = true;
+		}
+	}
+	if (!descriptors_ok && cfg->fallback_ceiling_db < out->ceiling_db) {
+		out->ceiling_db = cfg->fallback_ceiling_db;
+		out->limited_by = DG_LIMIT_FALLBACK;
+	}
+	/* The administrator's limit is above everything else. */
+	if (cfg->hard_ceiling_db < out->ceiling_db)
+		out->ceiling_db = cfg->hard_ceiling_db;
+	for (size_t i = 0; i < out->n_outputs; i++)
+		if (cfg->hard_ceiling_db < out->outputs[i].level.ceiling_db)
+			out->outputs[i].level.ceiling_db = cfg->hard_ceiling_db;
+}
