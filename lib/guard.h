@@ -15,11 +15,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DG_GUARD_MAX_CHANNELS 64
 #define DG_GUARD_MIN_RATE     8000
 #define DG_GUARD_MAX_RATE     768000
+/* Ceilings are clamped to this range; a NaN ceiling reads as the minimum (fail safe). */
+#define DG_GUARD_MIN_CEILING_DB (-120.0)
 
 struct dg_guard; /* opaque; size from dg_guard_size() */
 
@@ -50,3 +53,19 @@ void dg_guard_take_meters(struct dg_guard *g, struct dg_guard_meters *m);
 
 /* Drop limiter state (e.g. on a format change or a stream restart). */
 void dg_guard_reset(struct dg_guard *g);
+
+/* Additions (dsp): the exact float the output is compared with, for tests and meters. */
+
+/* The linear limit of a ceiling: (float)10^(clamped ceiling_db / 20). With the
+ * ceiling settled, every output sample satisfies fabsf(out) <= this value. */
+float dg_guard_ceiling_linear(double ceiling_db);
+
+/* The limit applied to the last sample processed: dg_guard_ceiling_linear() of the
+ * ceiling, or the ramping value (never above it) while a raised ceiling ramps in.
+ * Every output sample satisfied fabsf(out) <= the limit current when it was made. */
+float dg_guard_limit(const struct dg_guard *g);
+
+/* How often the final safety clamp had to act (it should never for finite input:
+ * the limiter's gain is provably below the ceiling). Non-finite input samples are
+ * replaced by 0 and counted here too. */
+uint64_t dg_guard_clamp_count(const struct dg_guard *g);

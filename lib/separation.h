@@ -25,7 +25,10 @@ struct dg_separation {
 	uint64_t frames;
 	double xt_active, xt_idle;     /* energies from one-sided stretches */
 	uint64_t xt_frames;
-	int xt_active_channel;
+	int xt_active_channel;         /* of the last one-sided segment, -1 none */
+	/* Crosstalk works on fixed segments (~10 ms), independent of the block size. */
+	uint32_t seg_len, seg_fill;
+	double seg_ll, seg_rr;
 	struct dg_separation_result last;
 };
 
