@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguardctl ceiling: the level math of lib/level.c on figures given on the command line. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "headphones.h"
+#include "level.h"
+
+#define CMD "ceiling"
+
+/* Figures given here are checked, so a fallback only shows for a broken profile. */
+#define CTL_FALLBACK_CEILING_DB -30.0
+
+enum opt {
+	OPT_VOUT,
+	OPT_ZOUT,
+	OPT_POWER,
+	OPT_IMPEDANCE,
+	OPT_SENSITIVITY,
+	OPT_HEADPHONE,
+	OPT_MAX_SPL,
+	N_OPTS,
+};
+
+static const char *const opt_names[N_OPTS] = {
+	[OPT_VOUT] = "--vout",
+	[OPT_ZOUT] = "--zout",
+	[OPT_POWER] = "--power",
+	[OPT_IMPEDANCE] = "--impedance",
+	[OPT_SENSITIVITY] = "--sensitivity",
+	[OPT_HEADPHONE] = "--headphone",
+	[OPT_MAX_SPL] = "--max-spl",
+};
+
+struct ceiling_args {
+	struct dg_output out;
+	struct dg_headphone hp;
+	const char *headphone;
+	double max_spl;
+	bool json;
+	bool seen[N_OPTS];
+};
+
+static void usage(void)
+{
+	fputs("Usage: dacguardctl ceiling --vout V [--zout OHM] [--power MW@OHM]...\n"
+	      "           (--impedance OHM --sensitivity 94dB/mW|108dB/V | --headphone NAME)\n"
+	      "           --max-spl DB [--json]\n"
+	      "\n"
+	      "Computes the gain ceiling (dBFS) that keeps an output driving a headphone\n"
+	      "under a maximum SPL. See dacguardctl(1) and doc/level-math.md.\n",
+	      stdout);
+}
+
+/* A whole, finite number: "nan", "inf", "1e999", "3V" and "" are refused. */
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno == ERANGE || !isfinite(v))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "100@32": 100 mW into 32 ohm. */
+static int parse_power(const char *s, struct dg_power_rating *r)
+{
+	char buf[64];
+	char *at;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	at = strchr(buf, '@');
+	if (!at)
+		return -EINVAL;
+	*at = '\0';
+	if (parse_number(buf, &r->mw) < 0 || parse_number(at + 1, &r->ohm) < 0)
+		return -EINVAL;
+	return r->mw > 0 && r->ohm > 0 ? 0 : -EINVAL;
+}
+
+/* Matches "--name VALUE" or "--name=VALUE": 1 with *val set, 0 for another option,
+ * -EINVAL when the value is missing. *i is advanced past the value. */
+static int match_option(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) != 0)
+		return 0;
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		return 1;
+	}
+	if (arg[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -EINVAL;
+	*val = argv[++*i];
+	return 1;
+}
+
+/* min_open: the value must be strictly above min (an impedance of 0 is no load). */
+static int number_arg(enum opt o, const char *val, double min, bool min_open, double *out)
+{
+	double v;
+
+	if (parse_number(val, &v) < 0)
+		return ctl_usage_error(CMD, "%s: expected a finite number, got '%s'", opt_names[o],
+				       val);
+	if (v < min || (min_open && v == min))
+		return ctl_usage_error(CMD, "%s: %s is out of range (must be %s %g)", opt_names[o],
+				       val, min_open ? ">" : ">=", min);
+	*out = v;
+	return 0;
+}
+
+static int apply_option(struct ceiling_args *a, enum opt o, const char *val)
+{
+	struct dg_output *out = &a->out;
+
+	if (a->seen[o] && o != OPT_POWER)
+		return ctl_usage_error(CMD, "%s given twice", opt_names[o]);
+	a->seen[o] = true;
+
+	switch (o) {
+	case OPT_VOUT:
+		return number_arg(o, val, 0.0, true, &out->vout_vrms);
+	case OPT_ZOUT:
+		return number_arg(o, val, 0.0, false, &out->zout_ohm);
+	case OPT_IMPEDANCE:
+		return number_arg(o, val, 0.0, true, &a->hp.impedance_ohm);
+	case OPT_MAX_SPL:
+		return number_arg(o, val, -INFINITY, false, &a->max_spl);
+	case OPT_POWER:
+		if (out->n_power >= DG_MAX_RATINGS)
+			return ctl_usage_error(CMD, "--power: at most %d ratings", DG_MAX_RATINGS);
+		if (parse_power(val, &out->power[out->n_power]) < 0)
+			return ctl_usage_error(CMD, "--power: expected MW@OHM, not '%s'", val);
+		out->n_power++;
+		return 0;
+	case OPT_SENSITIVITY:
+		if (dg_parse_sensitivity(val, &a->hp) < 0)
+			return ctl_usage_error(CMD, "--sensitivity: want NdB/mW|NdB/V, not '%s'",
+					       val);
+		return 0;
+	case OPT_HEADPHONE:
+		if (!*val)
+			return ctl_usage_error(CMD, "--headphone: empty name");
+		a->headphone = val;
+		return 0;
+	case N_OPTS:
+		break;
+	}
+	return ctl_usage_error(CMD, "internal error");
+}
+
+/* Returns 0 to go on, 1 after --help, 2 on a usage error (already reported). */
+static int parse_args(int argc, char **argv, struct ceiling_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	dg_output_init(&a->out, "");
+	a->hp.impedance_ohm = NAN;
+	a->hp.sensitivity_db = NAN;
+	a->max_spl = NAN;
+
+	for (int i = 1; i < argc; i++) {
+		const char *val = NULL;
+		int o, r = 0;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			a->json = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage();
+			return 1;
+		}
+		for (o = 0; o < N_OPTS; o++) {
+			r = match_option(argc, argv, &i, opt_names[o], &val);
+			if (r != 0)
+				break;
+		}
+		if (r < 0)
+			return ctl_usage_error(CMD, "%s needs a value", opt_names[o]);
+		if (o == N_OPTS && argv[i][0] == '-')
+			return ctl_usage_error(CMD, "unknown option '%s'", argv[i]);
+		if (o == N_OPTS)
+			return ctl_usage_error(CMD, "unexpected argument '%s'", argv[i]);
+		if (apply_option(a, (enum opt) o, val))
+			return 2;
+	}
+
+	if (!a->seen[OPT_VOUT])
+		return ctl_usage_error(CMD, "--vout is required");
+	if (!a->seen[OPT_MAX_SPL])
+		return ctl_usage_error(CMD, "--max-spl is required");
+	if (a->headphone && (a->seen[OPT_IMPEDANCE] || a->seen[OPT_SENSITIVITY]))
+		return ctl_usage_error(CMD, "--headphone excludes --impedance and --sensitivity");
+	if (!a->headphone && (!a->seen[OPT_IMPEDANCE] || !a->seen[OPT_SENSITIVITY]))
+		return ctl_usage_error(CMD, "give --impedance and --sensitivity, or --headphone");
+	return 0;
+}
+
+/* Loads the profiles from the standard paths and copies the one asked for. */
+static int lookup_headphone(struct ceiling_args *a)
+{
+	struct dg_headphone_db db;
+	struct dg_paths paths;
+	const struct dg_headphone *hp;
+	int r;
+
+	dg_headphone_db_init(&db);
+	r = dg_paths_init(&paths);
+	if (r < 0) {
+		fprintf(stderr, "dacguardctl ceiling: cannot find the config directories: %s\n",
+			strerror(-r));
+		return 1;
+	}
+	/* The loader reports each problem on stderr (file:line:col: key: message). */
+	r = dg_headphone_db_load(&db, &paths, NULL);
+	if (r < 0) {
+		fprintf(stderr, "dacguardctl ceiling: the headphone profiles could not be read\n");
+		dg_headphone_db_free(&db);
+		return 1;
+	}
+	hp = dg_headphone_db_find(&db, a->headphone);
+	if (hp)
+		a->hp = *hp;
+	dg_headphone_db_free(&db);
+	if (!hp)
+		return ctl_usage_error(CMD, "unknown headphone '%s' (see dacguardctl headphones)",
+				       a->headphone);
+	return 0;
+}
+
+/* JSON has no NaN: an unknown figure is null. */
+static void json_number(const char *key, double v, bool last)
+{
+	if (isfinite(v))
+		printf("\"%s\":%.4f%s", key, v, last ? "" : ",");
+	else
+		printf("\"%s\":null%s", key, last ? "" : ",");
+}
+
+static void json_string(const char *key, const char *s)
+{
+	printf("\"%s\":\"", key);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	fputs("\",", stdout);
+}
+
+static void print_json(const struct ceiling_args *a, const struct dg_level *l)
+{
+	putchar('{');
+	if (a->headphone)
+		json_string("headphone", a->hp.id[0] ? a->hp.id : a->headphone);
+	json_number("impedance_ohm", a->hp.impedance_ohm, false);
+	json_number("max_spl_db", a->max_spl, false);
+	json_number("sensitivity_db_per_v", l->sensitivity_db_per_v, false);
+	json_number("v_load", l->v_load, false);
+	json_number("spl_at_0dbfs", l->spl_at_0dbfs, false);
+	json_number("ceiling_db", l->ceiling_db, false);
+	json_string("limited_by", dg_limit_to_string(l->limited_by));
+	printf("\"fallback\":%s}\n", l->limited_by == DG_LIMIT_FALLBACK ? "true" : "false");
+}
+
+static void print_human(const struct ceiling_args *a, const struct dg_level *l)
+{
+	if (a->headphone)
+		printf("headphone:       %s (%g ohm)\n", a->hp.name[0] ? a->hp.name : a->headphone,
+		       a->hp.impedance_ohm);
+	printf("sensitivity:     %.2f dB SPL/V\n", l->sensitivity_db_per_v);
+	if (l->limited_by == DG_LIMIT_FALLBACK) {
+		printf("ceiling:         %.2f dBFS (fallback: the figures give no level)\n",
+		       l->ceiling_db);
+		return;
+	}
+	printf("voltage at load: %.4f Vrms into %g ohm\n", l->v_load, a->hp.impedance_ohm);
+	printf("SPL at 0 dBFS:   %.2f dB SPL\n", l->spl_at_0dbfs);
+	printf("ceiling:         %.2f dBFS (max %.1f dB SPL)\n", l->ceiling_db, a->max_spl);
+	printf("limited by:      %s\n", dg_limit_to_string(l->limited_by));
+}
+
+int ctl_ceiling(int argc, char **argv)
+{
+	struct ceiling_args a;
+	struct dg_level level;
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r == 1)
+		return 0;
+	if (r)
+		return r;
+	if (a.headphone) {
+		r = lookup_headphone(&a);
+		if (r)
+			return r;
+	}
+
+	dg_level_compute(&a.out, &a.hp, a.max_spl, CTL_FALLBACK_CEILING_DB, &level);
+	if (a.json)
+		print_json(&a, &level);
+	else
+		print_human(&a, &level);
+	return 0;
+}
