@@ -108,11 +108,16 @@ int dg_json_error(struct dg_json_ctx *ctx, const char *p, const char *key, const
 void dg_json_warning(struct dg_json_ctx *ctx, const char *p, const char *key, const char *fmt,
 		     ...) __attribute__((format(printf, 4, 5)));
 
+/* Builds a key path for messages ("devices[2].outputs[0]"); truncation is harmless. */
+void dg_json_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Checks what spa_json lets through: NUL bytes. Returns 0 or -EINVAL (reported). */
 int dg_json_check_buffer(struct dg_json_ctx *ctx);
 
 /* Next key of an object: 1 with key copied (unescaped) and *at set to its token, 0 at the
- * end of the object (a missing or wrong closing bracket is an error), negative on error. */
+ * end of the object (a missing or wrong closing bracket is an error, and so is anything
+ * left after the end of the top level), negative on error. The loaders stop at the first
+ * error of a buffer: spa_json cannot resynchronise reliably. */
 int dg_json_next_key(struct dg_json_ctx *ctx, struct spa_json *obj, const char *path,
 		     char *key, size_t size, const char **at);
 /* Next value after a key: sets *val and *len (> 0) or reports "missing value". */
@@ -132,10 +137,6 @@ int dg_json_enter_object(struct dg_json_ctx *ctx, struct spa_json *it, const cha
 			 const char *val, int len, struct spa_json *sub);
 int dg_json_enter_array(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
 			const char *val, int len, struct spa_json *sub);
-/* Skips a value (used only after an error has been reported). */
-void dg_json_skip(struct spa_json *it, const char *val, int len);
-/* After the top-level loop: anything left over is "trailing garbage". */
-int dg_json_check_end(struct dg_json_ctx *ctx, struct spa_json *top);
 
 /* Parses "vvvv:pppp" / "vvvv:*" (lowercase hex only) into m. */
 int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
