@@ -799,6 +799,9 @@ int dg_uac_parse_config(const uint8_t *buf, size_t len, uint8_t config_value, st
 
 	/* configurations follow back to back; skip by wTotalLength to the one asked for */
 	for (off = buf[0];; index++) {
+		if (off >= len && index < out->n_configurations)
+			return fail(&w, -EBADMSG, "descriptor at offset %zu: the data ends after %zu "
+				    "of %u configurations", off, index, out->n_configurations);
 		if (off >= len)
 			return config_value ? fail(&w, -ENOENT, "no configuration with "
 						   "bConfigurationValue %u", config_value)
