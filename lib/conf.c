@@ -103,7 +103,8 @@ static int parse_outputs(struct parser *p, struct spa_json *it, const char *path
 		if ((res = dg_json_next_value(&p->ctx, &obj, key, at, &v, &vlen)) < 0)
 			return res;
 		memset(o, 0, sizeof(*o));
-		snprintf(o->id, sizeof(o->id), "%s", id);
+		/* A known connector id: short. */
+		memcpy(o->id, id, strlen(id) + 1);
 		o->ceiling_db = NAN;
 		if ((res = parse_output(p, &obj, key, v, vlen, o)) < 0)
 			return res;

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguardctl db list|validate, dacguardctl headphones: the device database and the
+ * headphone profiles as dacguardd would load them. `db validate` doubles as a test of
+ * the shipped files (libinput's `quirks validate` pattern). */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "db.h"
+#include "headphones.h"
+#include "json-out.h"
+
+static const char *const estimated_names[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
+
+static int parse_json_flag(const char *cmd, int argc, char **argv, bool *json)
+{
+	*json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else
+			return ctl_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	}
+	return 0;
+}
+
+static void print_figure(const char *label, double v, const char *unit)
+{
+	if (isfinite(v))
+		printf(" %s %g%s", label, v, unit);
+}
+
+static void list_text(const struct dg_db *db)
+{
+	for (size_t i = 0; i < db->n; i++) {
+		const struct dg_db_entry *e = &db->entries[i];
+		char match[256];
+
+		dg_match_format(&e->match, match, sizeof(match));
+		printf("%s %s\n  match: %s\n", e->vendor, e->model, match);
+		for (size_t j = 0; j < e->n_outputs; j++) {
+			const struct dg_db_output *d = &e->outputs[j];
+			const struct dg_output *o = &d->out;
+
+			printf("  %-10s", o->id);
+			if (!isfinite(o->vout_vrms))
+				printf(" ratings unknown (fallback ceiling)");
+			print_figure("vout", o->vout_vrms, " Vrms");
+			print_figure("zout", o->zout_ohm, " ohm");
+			for (size_t k = 0; k < o->n_power; k++)
+				printf(" %gmW@%gohm", o->power[k].mw, o->power[k].ohm);
+			print_figure("crosstalk", o->crosstalk_db, " dB");
+			if (d->estimated_mask)
+				printf(" (estimated)");
+			putchar('\n');
+		}
+	}
+}
+
+static void list_json(const struct dg_db *db)
+{
+	struct dg_json_out j;
+
+	dg_json_out_init(&j, stdout, true);
+	dg_json_out_begin_array(&j);
+	for (size_t i = 0; i < db->n; i++) {
+		const struct dg_db_entry *e = &db->entries[i];
+		char usb[16];
+
+		dg_json_out_begin_object(&j);
+		dg_json_out_key(&j, "vendor");
+		dg_json_out_string(&j, e->vendor);
+		dg_json_out_key(&j, "model");
+		dg_json_out_string(&j, e->model);
+		dg_json_out_key(&j, "match");
+		dg_json_out_begin_object(&j);
+		if (e->match.any_pid)
+			snprintf(usb, sizeof(usb), "%04x:*", e->match.vid);
+		else
+			snprintf(usb, sizeof(usb), "%04x:%04x", e->match.vid, e->match.pid);
+		dg_json_out_key(&j, "usb");
+		dg_json_out_string(&j, usb);
+		if (e->match.product[0]) {
+			dg_json_out_key(&j, "product");
+			dg_json_out_string(&j, e->match.product);
+		}
+		if (e->match.manufacturer[0]) {
+			dg_json_out_key(&j, "manufacturer");
+			dg_json_out_string(&j, e->match.manufacturer);
+		}
+		dg_json_out_end_object(&j);
+		dg_json_out_key(&j, "source");
+		dg_json_out_string(&j, e->source);
+		dg_json_out_key(&j, "file");
+		dg_json_out_string(&j, e->file);
+		dg_json_out_key(&j, "line");
+		dg_json_out_int(&j, e->line);
+		dg_json_out_key(&j, "jacks");
+		dg_json_out_begin_object(&j);
+		for (size_t k = 0; k < e->n_jacks; k++) {
+			dg_json_out_key(&j, e->jacks[k].control);
+			dg_json_out_string(&j, e->jacks[k].output);
+		}
+		dg_json_out_end_object(&j);
+		dg_json_out_key(&j, "selectors");
+		dg_json_out_begin_array(&j);
+		for (size_t k = 0; k < e->n_selectors; k++) {
+			const struct dg_db_selector *s = &e->selectors[k];
+
+			dg_json_out_begin_object(&j);
+			dg_json_out_key(&j, "control");
+			dg_json_out_string(&j, s->control);
+			dg_json_out_key(&j, "items");
+			dg_json_out_begin_object(&j);
+			for (size_t m = 0; m < s->n_items; m++) {
+				dg_json_out_key(&j, s->items[m].item);
+				dg_json_out_string(&j, s->items[m].output);
+			}
+			dg_json_out_end_object(&j);
+			dg_json_out_end_object(&j);
+		}
+		dg_json_out_end_array(&j);
+		dg_json_out_key(&j, "outputs");
+		dg_json_out_begin_array(&j);
+		for (size_t k = 0; k < e->n_outputs; k++) {
+			const struct dg_db_output *d = &e->outputs[k];
+			const struct dg_output *o = &d->out;
+
+			dg_json_out_begin_object(&j);
+			dg_json_out_key(&j, "id");
+			dg_json_out_string(&j, o->id);
+			dg_json_out_key(&j, "balanced");
+			dg_json_out_bool(&j, o->balanced);
+			dg_json_out_key(&j, "vout-vrms");
+			dg_json_out_number(&j, o->vout_vrms);
+			dg_json_out_key(&j, "zout-ohm");
+			dg_json_out_number(&j, o->zout_ohm);
+			dg_json_out_key(&j, "power");
+			dg_json_out_begin_array(&j);
+			for (size_t m = 0; m < o->n_power; m++) {
+				dg_json_out_begin_object(&j);
+				dg_json_out_key(&j, "mw");
+				dg_json_out_number(&j, o->power[m].mw);
+				dg_json_out_key(&j, "ohm");
+				dg_json_out_number(&j, o->power[m].ohm);
+				dg_json_out_end_object(&j);
+			}
+			dg_json_out_end_array(&j);
+			dg_json_out_key(&j, "crosstalk-db");
+			dg_json_out_number(&j, o->crosstalk_db);
+			dg_json_out_key(&j, "estimated");
+			dg_json_out_begin_array(&j);
+			for (size_t m = 0; m < 4; m++)
+				if (d->estimated_mask & (1u << m))
+					dg_json_out_string(&j, estimated_names[m]);
+			dg_json_out_end_array(&j);
+			dg_json_out_key(&j, "source");
+			dg_json_out_string(&j, o->source);
+			if (d->note[0]) {
+				dg_json_out_key(&j, "note");
+				dg_json_out_string(&j, d->note);
+			}
+			dg_json_out_end_object(&j);
+		}
+		dg_json_out_end_array(&j);
+		dg_json_out_end_object(&j);
+	}
+	dg_json_out_end_array(&j);
+	dg_json_out_finish(&j);
+}
+
+static int db_list(int argc, char **argv)
+{
+	struct dg_paths paths;
+	struct dg_db db;
+	bool json;
+	int res;
+
+	if ((res = parse_json_flag("db list", argc, argv, &json)) != 0)
+		return res;
+	dg_paths_init(&paths);
+	dg_db_init(&db);
+	if (dg_db_load(&db, &paths, NULL) < 0)
+		return 1;
+	if (json)
+		list_json(&db);
+	else
+		list_text(&db);
+	dg_db_free(&db);
+	return 0;
+}
+
+/* What `db validate` checks, gathered from its arguments. */
+struct targets {
+	char **devices, **headphones, **configs;
+	size_t n_devices, n_headphones, n_configs;
+};
+
+static int push(char ***list, size_t *n, const char *path)
+{
+	char **l = realloc(*list, (*n + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	if (!(l[*n] = strdup(path)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int push_all(char ***list, size_t *n, char **files, size_t n_files)
+{
+	int res = 0;
+
+	for (size_t i = 0; i < n_files && res == 0; i++)
+		res = push(list, n, files[i]);
+	return res;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *base_of(const char *path, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", path);
+	for (size_t n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	return basename(buf);
+}
+
+/* A config root (dacguard.conf, dacguard.conf.d/, devices/, headphones/). */
+static int add_root(struct targets *t, const struct dg_paths *paths)
+{
+	char **files;
+	size_t n;
+	int res;
+
+	for (size_t d = 0; d < paths->n; d++) {
+		char path[PATH_MAX + 16];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/dacguard.conf", paths->dirs[d]);
+		if (stat(path, &st) == 0 && (res = push(&t->configs, &t->n_configs, path)) < 0)
+			return res;
+	}
+	if ((res = dg_collect_files(paths, "dacguard.conf.d", ".conf", &files, &n)) < 0)
+		return res;
+	res = push_all(&t->configs, &t->n_configs, files, n);
+	dg_file_list_free(files, n);
+	if (res < 0 || (res = dg_collect_files(paths, "devices", ".conf", &files, &n)) < 0)
+		return res;
+	res = push_all(&t->devices, &t->n_devices, files, n);
+	dg_file_list_free(files, n);
+	if (res < 0 || (res = dg_collect_files(paths, "headphones", ".conf", &files, &n)) < 0)
+		return res;
+	res = push_all(&t->headphones, &t->n_headphones, files, n);
+	dg_file_list_free(files, n);
+	return res;
+}
+
+/* The kind of a file or a directory of files follows its directory's name, as installed. */
+static int add_arg(struct targets *t, const char *arg)
+{
+	char buf[PATH_MAX], parent[PATH_MAX];
+	const char *base = base_of(arg, buf, sizeof(buf));
+	struct dg_paths one;
+	char **files;
+	size_t n;
+	int res;
+
+	if (is_dir(arg)) {
+		char ***list = &t->devices;
+		size_t *count = &t->n_devices;
+
+		if (strcmp(base, "headphones") == 0) {
+			list = &t->headphones;
+			count = &t->n_headphones;
+		} else if (strcmp(base, "dacguard.conf.d") == 0) {
+			list = &t->configs;
+			count = &t->n_configs;
+		} else if (strcmp(base, "devices") != 0) {
+			dg_paths_init_dir(&one, arg, true);
+			return add_root(t, &one);
+		}
+		snprintf(parent, sizeof(parent), "%s/..", arg);
+		dg_paths_init_dir(&one, parent, true);
+		if ((res = dg_collect_files(&one, base, ".conf", &files, &n)) < 0)
+			return res;
+		res = push_all(list, count, files, n);
+		dg_file_list_free(files, n);
+		return res;
+	}
+	snprintf(parent, sizeof(parent), "%s", arg);
+	base = basename(dirname(parent));
+	if (strcmp(base_of(arg, buf, sizeof(buf)), "dacguard.conf") == 0 ||
+	    strcmp(base, "dacguard.conf.d") == 0)
+		return push(&t->configs, &t->n_configs, arg);
+	if (strcmp(base, "headphones") == 0)
+		return push(&t->headphones, &t->n_headphones, arg);
+	return push(&t->devices, &t->n_devices, arg);
+}
+
+static void targets_free(struct targets *t)
+{
+	dg_file_list_free(t->devices, t->n_devices);
+	dg_file_list_free(t->headphones, t->n_headphones);
+	dg_file_list_free(t->configs, t->n_configs);
+}
+
+static int db_validate(int argc, char **argv)
+{
+	struct targets t = { 0 };
+	struct dg_errors errors = { 0 };
+	struct dg_headphone_db hp;
+	struct dg_config *cfg = NULL;
+	struct dg_db db;
+	int res = 0;
+
+	for (int i = 1; i < argc && res == 0; i++) {
+		if (argv[i][0] == '-') {
+			targets_free(&t);
+			return ctl_usage_error("db validate", "unknown option '%s'", argv[i]);
+		}
+		if (access(argv[i], R_OK) < 0) {
+			targets_free(&t);
+			return ctl_usage_error("db validate", "cannot read '%s': %s", argv[i],
+					       strerror(errno));
+		}
+		res = add_arg(&t, argv[i]);
+	}
+	if (argc < 2) {
+		struct dg_paths paths;
+
+		dg_paths_init(&paths);
+		res = add_root(&t, &paths);
+	}
+	if (res < 0) {
+		fprintf(stderr, "dacguardctl db validate: %s\n", strerror(-res));
+		targets_free(&t);
+		return 1;
+	}
+	dg_db_init(&db);
+	dg_headphone_db_init(&hp);
+	dg_db_load_files(&db, t.devices, t.n_devices, &errors);
+	/* Configs are checked against the profiles only when some were given. */
+	if (dg_headphone_db_load_files(&hp, t.headphones, t.n_headphones, &errors) == 0 &&
+	    t.n_configs > 0 && (cfg = malloc(sizeof(*cfg)))) {
+		dg_config_defaults(cfg);
+		for (size_t i = 0; i < t.n_configs; i++) {
+			char *data;
+			size_t len;
+
+			if (dg_read_file(t.configs[i], &data, &len) < 0) {
+				fprintf(stderr, "%s: cannot read\n", t.configs[i]);
+				errors.n_errors++;
+				continue;
+			}
+			dg_config_load_string(cfg, t.configs[i], data, len, true,
+					      t.n_headphones ? &hp : NULL, &errors);
+			free(data);
+		}
+		free(cfg);
+	}
+	if (errors.n_errors == 0)
+		printf("%zu device files (%zu entries), %zu headphone files (%zu profiles), "
+		       "%zu config files: valid\n",
+		       t.n_devices, db.n, t.n_headphones, hp.n, t.n_configs);
+	else
+		fprintf(stderr, "%u error(s)\n", errors.n_errors);
+	dg_db_free(&db);
+	dg_headphone_db_free(&hp);
+	targets_free(&t);
+	return errors.n_errors ? 1 : 0;
+}
+
+int ctl_db(int argc, char **argv)
+{
+	if (argc < 2)
+		return ctl_usage_error("db", "missing subcommand (list, validate)");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		puts("Usage: dacguardctl db list [--json]\n"
+		     "       dacguardctl db validate [DIR|FILE...]\n\n"
+		     "validate without arguments checks the configured directories; a DIR named\n"
+		     "devices/ or headphones/ holds files of that kind, any other DIR is a\n"
+		     "configuration root (dacguard.conf, dacguard.conf.d/, devices/, headphones/).");
+		return 0;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return db_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "validate") == 0)
+		return db_validate(argc - 1, argv + 1);
+	return ctl_usage_error("db", "unknown subcommand '%s'", argv[1]);
+}
+
+int ctl_headphones(int argc, char **argv)
+{
+	struct dg_headphone_db hp;
+	struct dg_paths paths;
+	struct dg_json_out j;
+	bool json;
+	int res;
+
+	if ((res = parse_json_flag("headphones", argc, argv, &json)) != 0)
+		return res;
+	dg_paths_init(&paths);
+	dg_headphone_db_init(&hp);
+	if (dg_headphone_db_load(&hp, &paths, NULL) < 0)
+		return 1;
+	dg_json_out_init(&j, stdout, true);
+	if (json)
+		dg_json_out_begin_array(&j);
+	for (size_t i = 0; i < hp.n; i++) {
+		const struct dg_headphone_entry *e = &hp.entries[i];
+		const char *unit = e->hp.sensitivity_per_volt ? "dB/V" : "dB/mW";
+
+		if (!json) {
+			printf("%-28s %-32s %6g ohm %6g %-5s %s\n", e->hp.id, e->hp.name,
+			       e->hp.impedance_ohm, e->hp.sensitivity_db, unit,
+			       dg_confidence_to_string(e->confidence));
+			continue;
+		}
+		dg_json_out_begin_object(&j);
+		dg_json_out_key(&j, "id");
+		dg_json_out_string(&j, e->hp.id);
+		dg_json_out_key(&j, "name");
+		dg_json_out_string(&j, e->hp.name);
+		dg_json_out_key(&j, "type");
+		dg_json_out_string(&j, e->type);
+		dg_json_out_key(&j, "impedance-ohm");
+		dg_json_out_number(&j, e->hp.impedance_ohm);
+		dg_json_out_key(&j, "sensitivity-db");
+		dg_json_out_number(&j, e->hp.sensitivity_db);
+		dg_json_out_key(&j, "sensitivity-unit");
+		dg_json_out_string(&j, unit);
+		dg_json_out_key(&j, "confidence");
+		dg_json_out_string(&j, dg_confidence_to_string(e->confidence));
+		dg_json_out_key(&j, "source");
+		dg_json_out_string(&j, e->source);
+		if (e->note[0]) {
+			dg_json_out_key(&j, "note");
+			dg_json_out_string(&j, e->note);
+		}
+		dg_json_out_end_object(&j);
+	}
+	if (json) {
+		dg_json_out_end_array(&j);
+		dg_json_out_finish(&j);
+	}
+	dg_headphone_db_free(&hp);
+	return 0;
+}
