@@ -839,10 +839,9 @@ int dg_uac_parse_config(const uint8_t *buf, size_t len, uint8_t config_value, st
 	}
 
 	if (pending) {
-		/* keep the first error's text: the walk may add a later one */
-		char dummy[1];
-		w.err = dummy;
-		w.errlen = sizeof(dummy);
+		/* keep the first error's text: the walk may find a later one */
+		w.err = NULL;
+		w.errlen = 0;
 	}
 	r = walk_config(&w);
 	if (pending < 0)
