@@ -802,8 +802,32 @@ static void test_robustness(void)
 	corruptions("uac1", bb.b, bb.n);
 }
 
-int main(void)
+/* `test-uac --write-corpus DIR` stores the hand-built blobs as fuzz seeds. */
+static int write_corpus(const char *dir)
 {
+	static void (*const build[])(struct blob *) = {build_uac2_connector, build_uac3,
+						       build_uac1};
+	static const char *const names[] = {"uac2-connector", "uac3-badd", "uac1-selector"};
+	struct blob bb;
+	char path[512];
+
+	for (size_t i = 0; i < 3; i++) {
+		build[i](&bb);
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, names[i]);
+		FILE *f = fopen(path, "we");
+		if (!f || fwrite(bb.b, 1, bb.n, f) != bb.n) {
+			perror(path);
+			return 1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
+		return write_corpus(argv[2]);
 	test_topping_d50s();
 	test_fiio_e10();
 	test_fiio_btr3();
