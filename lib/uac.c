@@ -588,7 +588,6 @@ static int parse_as(struct walk *w, size_t off, const uint8_t *d, size_t bl)
 			s->channels = d[10];
 		} else {
 			s->formats = le(d, bl, 10, 4);
-			s->format_type = 1; /* UAC3 streams carry Type I-style bmFormats here */
 			s->subslot_size = d[18];
 			s->bit_resolution = d[19];
 		}

@@ -141,7 +141,7 @@ struct dg_uac_stream {
 	uint8_t terminal_link;
 	uint16_t format_tag;      /* UAC1 wFormatTag; 0 on UAC2/3 */
 	uint32_t formats;         /* DG_UAC_FORMAT_* (UAC3: the low 32 bits of bmFormats) */
-	uint8_t format_type;      /* bFormatType (1 = Type I); 0 when absent */
+	uint8_t format_type;      /* bFormatType (1 = Type I); 0 when absent and on UAC3 */
 	uint8_t channels;         /* bNrChannels; 0 when unknown (UAC3: in the cluster) */
 	uint8_t subslot_size;     /* bytes per sample: UAC1 bSubframeSize, UAC2/3 bSubslotSize */
 	uint8_t bit_resolution;
