@@ -1,0 +1,382 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# pw-session.sh: a private, headless PipeWire + WirePlumber session for tests.
+#
+# Source it from a bash test, describe the session, start it; it is torn down
+# (processes killed, temp dir removed) when the test exits, and every log is
+# printed when the test fails.
+#
+#   . "$srcdir/tests/lib/pw-session.sh"
+#   pw_session_add_sink "alsa_output.usb-Topping_D50s-00.analog-stereo" "D50s" usb
+#   pw_session_add_module libpipewire-module-dacguard '{ target.object = "..." }'
+#   pw_session_start
+#   id=$(pw_wait_node "dacguard.alsa_output.usb-Topping_D50s-00.analog-stereo")
+#   pw_wait_prop "$id" dacguard.ceiling-db '== -30'
+#
+# Set up (before pw_session_start):
+#   pw_session_add_sink NAME DESCRIPTION BUS [KEY=VALUE...]
+#       a support.null-audio-sink node with what a real ALSA sink carries
+#       (media.class Audio/Sink, device.bus BUS, api.alsa.card, 2 ch FL FR,
+#       monitor.channel-volumes); extra KEY=VALUE pairs are added as is
+#       (VALUE is SPA-JSON: quote strings with spaces).
+#   pw_session_add_module NAME [ARGS]
+#       a context.modules entry of the server (ARGS is SPA-JSON, default {}).
+#   PW_SESSION_MODULE_DIRS   colon-separated dirs put before the system
+#                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
+#                            modules by name only)
+#   PW_SESSION_WIREPLUMBER=0 start no session manager
+#   PW_SESSION_PRELOAD       LD_PRELOAD for the pipewire server only (sanitizers)
+#   PW_SESSION_TIMEOUT       seconds every wait gives up after (default 20)
+#
+# Start/stop:
+#   pw_session_start        dbus-daemon (private bus), pipewire, wireplumber;
+#                           returns once the server answers and WirePlumber has
+#                           created the "default" metadata. Exports
+#                           XDG_RUNTIME_DIR, PIPEWIRE_RUNTIME_DIR, PIPEWIRE_REMOTE,
+#                           DBUS_SESSION_BUS_ADDRESS, PW_SESSION_DIR (scratch dir).
+#   pw_session_stop         what the EXIT trap does (idempotent).
+#   pw_session_fail MSG     print MSG and the logs, exit 1.
+#   pw_session_skip MSG     exit 77 (meson: skipped).
+#
+# Queries (all poll; none sleeps a fixed time):
+#   pw_node_id NAME                 id of the node named NAME or nothing
+#   pw_wait_node NAME               waits, prints its id (fails on timeout)
+#   pw_wait_node_gone NAME          waits until no node is named NAME
+#   pw_node_prop NAME KEY           a property of node NAME (from pw-dump)
+#   pw_param ID KEY                 value of KEY in the node's Props params
+#                                   (from pw-dump: the last Props object having it)
+#   pw_wait_prop ID KEY 'OP VALUE'  waits until pw_param ID KEY satisfies the
+#                                   awk comparison (e.g. '< -39.9', '== "true"')
+#   pw_wait_for DESCRIPTION CMD...  waits until CMD succeeds
+#   pw_wait_port_links NODE         waits until some link ends at NODE's input
+#   pw_wait_linked NODE_A NODE_B    waits until a link goes from NODE_A to NODE_B
+#   pw_log_has REGEX                the server's log matches REGEX
+
+PW_SESSION_TIMEOUT=${PW_SESSION_TIMEOUT:-20}
+PW_SESSION_WIREPLUMBER=${PW_SESSION_WIREPLUMBER:-1}
+_pw_session_objects=""
+_pw_session_modules=""
+_pw_session_pids=()
+_pw_session_card=0
+_pw_session_stopped=0
+
+pw_session_add_sink()
+{
+	local name=$1 desc=$2 bus=$3
+	shift 3
+	local extra="" kv
+	for kv in "$@"; do
+		extra+="                ${kv%%=*} = ${kv#*=}"$'\n'
+	done
+	_pw_session_objects+="
+    {   factory = adapter
+        args = {
+                factory.name = support.null-audio-sink
+                node.name = \"$name\"
+                node.description = \"$desc\"
+                media.class = Audio/Sink
+                device.bus = \"$bus\"
+                device.api = alsa
+                api.alsa.card = $_pw_session_card
+                alsa.card = $_pw_session_card
+                api.alsa.path = \"hw:$_pw_session_card\"
+                audio.channels = 2
+                audio.position = [ FL FR ]
+                monitor.channel-volumes = true
+                object.linger = true
+$extra        }
+    }"
+	_pw_session_card=$((_pw_session_card + 1))
+}
+
+pw_session_add_module()
+{
+	_pw_session_modules+="
+    { name = $1 args = ${2:-{\}} }"
+}
+
+pw_session_log()
+{
+	echo "# $*" >&2
+}
+
+_pw_session_dump_logs()
+{
+	local f
+	[ -n "${PW_SESSION_DIR:-}" ] || return 0
+	for f in "$PW_SESSION_DIR"/*.log; do
+		[ -s "$f" ] || continue
+		echo "=============== $(basename "$f") (last 200 lines) ===============" >&2
+		tail -n 200 "$f" >&2
+	done
+}
+
+pw_session_fail()
+{
+	echo "FAIL: $*" >&2
+	_pw_session_dump_logs
+	exit 1
+}
+
+pw_session_skip()
+{
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+pw_session_stop()
+{
+	local i pid
+	[ "$_pw_session_stopped" = 1 ] && return 0
+	_pw_session_stopped=1
+	# newest first: wireplumber, pipewire, then the bus
+	for ((i = ${#_pw_session_pids[@]} - 1; i >= 0; i--)); do
+		pid=${_pw_session_pids[i]}
+		kill -TERM "$pid" 2>/dev/null || continue
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "${PW_SESSION_DIR:-}" ] && [ -z "${PW_SESSION_KEEP:-}" ]; then
+		rm -rf "$PW_SESSION_DIR"
+	fi
+}
+
+_pw_session_exit()
+{
+	local rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "$_pw_session_stopped" = 0 ]; then
+		_pw_session_dump_logs
+	fi
+	pw_session_stop
+	exit "$rc"
+}
+
+# pw_wait_for DESCRIPTION CMD...: poll CMD every 50 ms until it succeeds.
+pw_wait_for()
+{
+	local what=$1
+	shift
+	local deadline=$((SECONDS + PW_SESSION_TIMEOUT))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || pw_session_fail "timed out waiting for $what"
+		_pw_session_check_alive
+		sleep 0.05
+	done
+}
+
+_pw_session_check_alive()
+{
+	local pid
+	for pid in "${_pw_session_pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || pw_session_fail "a session process ($pid) died"
+	done
+}
+
+_pw_dump()
+{
+	pw-dump -N 2>/dev/null
+}
+
+pw_node_id()
+{
+	_pw_dump | jq -r --arg n "$1" \
+		'.[] | select(.type == "PipeWire:Interface:Node")
+		     | select(.info.props["node.name"] == $n) | .id' | head -n1
+}
+
+_pw_node_exists()
+{
+	[ -n "$(pw_node_id "$1")" ]
+}
+
+pw_wait_node()
+{
+	pw_wait_for "node $1" _pw_node_exists "$1"
+	pw_node_id "$1"
+}
+
+pw_wait_node_gone()
+{
+	pw_wait_for "node $1 to go" eval "! _pw_node_exists '$1'"
+}
+
+pw_node_prop()
+{
+	_pw_dump | jq -r --arg n "$1" --arg k "$2" \
+		'.[] | select(.type == "PipeWire:Interface:Node")
+		     | select(.info.props["node.name"] == $n) | .info.props[$k] // empty' | head -n1
+}
+
+# The Props params of a node as "key<TAB>value" lines; the adapter lists the
+# converter's Props object before ours, so later objects win.
+pw_params()
+{
+	_pw_dump | jq -r --argjson id "$1" \
+		'.[] | select(.id == $id) | .info.params.Props // [] | .[]
+		     | .params // [] | . as $p | range(0; length; 2)
+		     | "\($p[.])\t\($p[. + 1])"'
+}
+
+pw_param()
+{
+	pw_params "$1" | awk -F'\t' -v k="$2" '$1 == k { v = $2 } END { if (v != "") print v }'
+}
+
+_pw_param_is()
+{
+	local v
+	v=$(pw_param "$1" "$2")
+	[ -n "$v" ] || return 1
+	awk -v v="$v" "BEGIN { exit !(v $3) }"
+}
+
+pw_wait_prop()
+{
+	local deadline=$((SECONDS + PW_SESSION_TIMEOUT))
+	while ! _pw_param_is "$1" "$2" "$3"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			pw_session_fail "timed out waiting for $2 of node $1 to be $3" \
+				"(it is '$(pw_param "$1" "$2")')"
+		fi
+		_pw_session_check_alive
+		sleep 0.05
+	done
+}
+
+_pw_linked()
+{
+	local a b
+	a=$(pw_node_id "$1")
+	b=$(pw_node_id "$2")
+	[ -n "$a" ] && [ -n "$b" ] || return 1
+	_pw_dump | jq -e --argjson a "$a" --argjson b "$b" \
+		'[.[] | select(.type == "PipeWire:Interface:Link")
+		      | select(.info["output-node-id"] == $a and .info["input-node-id"] == $b)]
+		 | length > 0' >/dev/null
+}
+
+pw_wait_linked()
+{
+	pw_wait_for "a link $1 -> $2" _pw_linked "$1" "$2"
+}
+
+pw_log_has()
+{
+	grep -Eq "$1" "$PW_SESSION_DIR/pipewire.log"
+}
+
+_pw_session_write_conf()
+{
+	cat >"$PW_SESSION_DIR/pipewire.conf" <<EOF
+# generated by tests/lib/pw-session.sh
+context.properties = {
+    core.daemon = true
+    core.name = pipewire-0
+    support.dbus = false
+    default.clock.rate = 48000
+    default.clock.quantum = 1024
+    default.clock.min-quantum = 32
+    default.clock.max-quantum = 2048
+    log.level = 3
+}
+context.spa-libs = {
+    audio.convert.* = audioconvert/libspa-audioconvert
+    support.*       = support/libspa-support
+}
+context.modules = [
+    { name = libpipewire-module-protocol-native }
+    { name = libpipewire-module-profiler }
+    { name = libpipewire-module-metadata }
+    { name = libpipewire-module-spa-node-factory }
+    { name = libpipewire-module-client-node }
+    { name = libpipewire-module-access args = { } }
+    { name = libpipewire-module-adapter }
+    { name = libpipewire-module-link-factory }
+    { name = libpipewire-module-session-manager }$_pw_session_modules
+]
+context.objects = [
+    {   factory = spa-node-factory
+        args = {
+            factory.name = support.node.driver
+            node.name = Dummy-Driver
+            node.group = pipewire.dummy
+            priority.driver = 20000
+        }
+    }$_pw_session_objects
+]
+EOF
+}
+
+_pw_session_wp_ready()
+{
+	_pw_dump | jq -e '[.[] | select(.type == "PipeWire:Interface:Metadata")
+	                       | select(.props["metadata.name"] == "default")] | length > 0' \
+		>/dev/null
+}
+
+pw_session_start()
+{
+	local sysmoddir
+
+	for cmd in pipewire pw-dump pw-cli jq dbus-daemon; do
+		command -v "$cmd" >/dev/null || pw_session_skip "$cmd not installed"
+	done
+	if [ "$PW_SESSION_WIREPLUMBER" = 1 ]; then
+		command -v wireplumber >/dev/null || pw_session_skip "wireplumber not installed"
+	fi
+
+	PW_SESSION_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pw-session.XXXXXX")
+	export PW_SESSION_DIR
+	trap _pw_session_exit EXIT
+	trap 'exit 130' INT TERM
+
+	export XDG_RUNTIME_DIR=$PW_SESSION_DIR/run
+	export PIPEWIRE_RUNTIME_DIR=$XDG_RUNTIME_DIR
+	export XDG_CONFIG_HOME=$PW_SESSION_DIR/config
+	export XDG_STATE_HOME=$PW_SESSION_DIR/state
+	export XDG_DATA_HOME=$PW_SESSION_DIR/data
+	export PIPEWIRE_REMOTE=pipewire-0
+	unset PIPEWIRE_CONFIG_DIR PIPEWIRE_CONFIG_NAME PULSE_SERVER
+	mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME"
+	chmod 700 "$XDG_RUNTIME_DIR"
+
+	sysmoddir=$(pkg-config --variable=moduledir libpipewire-0.3 2>/dev/null ||
+		echo /usr/lib/x86_64-linux-gnu/pipewire-0.3)
+	export PIPEWIRE_MODULE_DIR=${PW_SESSION_MODULE_DIRS:+$PW_SESSION_MODULE_DIRS:}$sysmoddir
+
+	# a private session bus: WirePlumber 0.4 wants one
+	dbus-daemon --session --fork --nopidfile --print-pid=3 \
+		--address="unix:path=$XDG_RUNTIME_DIR/bus" 3>"$PW_SESSION_DIR/dbus.pid" \
+		>"$PW_SESSION_DIR/dbus.log" 2>&1 || pw_session_fail "dbus-daemon did not start"
+	_pw_session_pids+=("$(cat "$PW_SESSION_DIR/dbus.pid")")
+	export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
+
+	_pw_session_write_conf
+	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
+		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >"$PW_SESSION_DIR/pipewire.log" 2>&1 &
+	_pw_session_pids+=($!)
+	pw_wait_for "the pipewire server" pw-cli -r pipewire-0 info 0
+
+	if [ "$PW_SESSION_WIREPLUMBER" = 1 ]; then
+		# no hardware monitors: nothing to find here and they want logind/bluez
+		mkdir -p "$XDG_CONFIG_HOME/wireplumber/main.lua.d" \
+			"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d"
+		cat >"$XDG_CONFIG_HOME/wireplumber/main.lua.d/60-pw-session.lua" <<EOF
+alsa_monitor.enabled = false
+v4l2_monitor.enabled = false
+libcamera_monitor.enabled = false
+EOF
+		cat >"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d/60-pw-session.lua" <<EOF
+bluez_monitor.enabled = false
+EOF
+		WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
+			wireplumber >"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
+		_pw_session_pids+=($!)
+		pw_wait_for "wireplumber" _pw_session_wp_ready
+	fi
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Loaded by the server with target.object: the guard node appears with its
+# name, description and class, linked to the DAC, with the default Props.
+. "$(dirname "$0")/common.sh"
+
+start_with_guard
+
+desc=$(pw_node_prop "$GUARD" node.description)
+[ "$desc" = "$DAC_DESC (dacguard)" ] || pw_session_fail "node.description is '$desc'"
+class=$(pw_node_prop "$GUARD" media.class)
+[ "$class" = "Audio/Sink" ] || pw_session_fail "media.class is '$class'"
+[ "$(pw_node_prop "$GUARD.output" target.object)" = "$DAC" ] ||
+	pw_session_fail "playback stream does not target $DAC"
+
+pw_wait_prop "$GUARD_ID" dacguard.ceiling-db '== -30'
+pw_wait_prop "$GUARD_ID" dacguard.hard-ceiling-db '== 0'
+pw_wait_prop "$GUARD_ID" dacguard.mode '== "unknown"'
+pw_wait_prop "$GUARD_ID" dacguard.dead-channel '== -1'
+pw-cli enum-params "$GUARD_ID" PropInfo | grep -q '"dacguard.ceiling-db"' ||
+	pw_session_fail "no PropInfo for dacguard.ceiling-db"
+# the guard never guards itself
+[ -z "$(pw_node_id "dacguard.$GUARD")" ] || pw_session_fail "a guard of the guard exists"
+echo "ok"
