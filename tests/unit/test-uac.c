@@ -292,6 +292,60 @@ static void test_fiio_btr3(void)
 	DG_CHECK(dg_uac_has_playback(&u));
 }
 
+/* FiiO K3 (balanced + SE, shares 2972:0047 with the BTR5): same Thesycon-style UAC2 layout as
+ * the D50s, but every channel of FU 10 has its own mute and volume. */
+static void test_fiio_k3(void)
+{
+	static uint8_t b[MAX_BLOB];
+	struct dg_uac u;
+	char err[256];
+	long n = load("fiio-k3", b);
+
+	DG_CHECK_INT(n, 586);
+	if (n < 0)
+		return;
+	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(u.vendor_id, 0x2972);
+	DG_CHECK_INT(u.product_id, 0x0047);
+	DG_CHECK_INT(u.bcd_device, 0x0011);
+	DG_CHECK_INT(u.i_product, 3);
+	DG_CHECK_INT(u.n_configurations, 2);
+	DG_CHECK_INT(u.uac_version, 2);
+	DG_CHECK_INT(u.ac_interface, 0);
+
+	static const struct exp_terminal t[] = {
+		{2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
+		{20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
+	};
+	check_terminals(&u, t, 2);
+	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 10);
+	DG_CHECK(fu != NULL);
+	if (fu) {
+		DG_CHECK_INT(fu->source_id, 2);
+		DG_CHECK_INT(fu->n_channels, 3);
+		for (size_t i = 0; i < 3; i++) {
+			DG_CHECK_INT(fu->ch[i].raw, 0x0f);
+			DG_CHECK_INT(fu->ch[i].mute, DG_UAC_CTL_READ_WRITE);
+			DG_CHECK_INT(fu->ch[i].volume, DG_UAC_CTL_READ_WRITE);
+		}
+	}
+	DG_CHECK_INT(u.n_clocks, 2);
+	DG_CHECK_INT(u.clocks[0].id, 41);
+	DG_CHECK_INT(u.clocks[0].name, 9);
+	DG_CHECK_INT(u.clocks[1].id, 40);
+	DG_CHECK_INT(u.clocks[1].inputs[0], 41);
+
+	static const struct exp_stream s[] = {
+		{.interface = 1, .alt = 0},
+		{1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392, 0x81},
+		{1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 2, 16, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 196, 0x81},
+		{1, 3, 2, DG_UAC_FORMAT_RAW_DATA, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392,
+		 0x81},
+	};
+	check_streams(&u, s, 4);
+	DG_CHECK(dg_uac_has_playback(&u));
+}
+
 /* The BTR5 recording is a fragment: the configuration claims 266 bytes and only 35 are there.
  * The parse fails (a partial device must not pass for a whole one) yet reports what it read. */
 static void test_fiio_btr5_partial(void)
@@ -778,6 +832,7 @@ static void test_robustness(void)
 		{"topping-d50s", 18 + 284},
 		{"fiio-e10", 18 + 386},
 		{"fiio-btr3", 18 + 141},
+		{"fiio-k3", 18 + 284},
 		{"fiio-btr5", (size_t)-1},
 	};
 	struct blob bb;
@@ -831,6 +886,7 @@ int main(int argc, char **argv)
 	test_topping_d50s();
 	test_fiio_e10();
 	test_fiio_btr3();
+	test_fiio_k3();
 	test_fiio_btr5_partial();
 	test_hub();
 	test_uac2_connector();
