@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A test ALSA control device, "ctl.NAME { type dgtest state FILE }": a read-only
  * "Speaker - Output Jack" (iface CARD, as snd-usb-audio names a UAC2 connector
- * control) and an "Output Select" enumeration (SE/BAL/LINE), both read from FILE
+ * control) and an "Output Select" enumeration (SE/BAL/LINE/OFF), both read from FILE
  * ("jack=0|1", "select=ITEM" lines). The test rewrites FILE (rename into place);
  * inotify makes the poll fd readable and changed elements are queued as events,
  * so a subscriber sees them the way it sees a real card's. */
@@ -20,7 +20,7 @@
 
 enum { KEY_JACK = 0, KEY_SELECT, N_KEYS };
 
-static const char *const select_items[] = { "SE", "BAL", "LINE" };
+static const char *const select_items[] = { "SE", "BAL", "LINE", "OFF" };
 #define N_ITEMS (sizeof(select_items) / sizeof(select_items[0]))
 
 struct dgtest {
