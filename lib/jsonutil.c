@@ -196,12 +196,16 @@ static int check_token(struct dg_json_ctx *ctx, const char *key, const char *val
 	return 0;
 }
 
-/* spa_json_next() returned < 0: an invalid byte in a string or an unterminated container. */
-static int token_error(struct dg_json_ctx *ctx, struct spa_json *it, const char *key)
+/* spa_json_next() returned < 0: an invalid byte in a string or an unterminated container.
+ * tok is where the token started. */
+static int token_error(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
+		       const char *tok)
 {
 	if (it->cur >= it->end)
 		return dg_json_error(ctx, ctx->data + ctx->len, key,
 				     "unexpected end of file (unterminated string or bracket)");
+	if (*tok == '"' && (*it->cur == '\n' || *it->cur == '\r'))
+		return dg_json_error(ctx, tok, key, "unterminated string");
 	return dg_json_error(ctx, it->cur, key, "invalid character 0x%02x in string",
 			     (unsigned char)*it->cur);
 }
@@ -231,7 +235,7 @@ int dg_json_next_key(struct dg_json_ctx *ctx, struct spa_json *obj, const char *
 
 	len = spa_json_next(obj, &tok);
 	if (len < 0)
-		return token_error(ctx, obj, path);
+		return token_error(ctx, obj, path, tok);
 	if (len == 0)
 		return check_close(ctx, obj, path, '}');
 	*at = tok;
@@ -255,7 +259,7 @@ int dg_json_next_value(struct dg_json_ctx *ctx, struct spa_json *it, const char 
 
 	*len = spa_json_next(it, val);
 	if (*len < 0)
-		return token_error(ctx, it, key);
+		return token_error(ctx, it, key, *val);
 	if (*len == 0)
 		return dg_json_error(ctx, key_at, key, "missing value");
 	if ((res = check_token(ctx, key, *val, *len)) < 0)
@@ -270,7 +274,7 @@ int dg_json_next_elem(struct dg_json_ctx *ctx, struct spa_json *arr, const char 
 
 	*len = spa_json_next(arr, val);
 	if (*len < 0)
-		return token_error(ctx, arr, path);
+		return token_error(ctx, arr, path, *val);
 	if (*len == 0)
 		return check_close(ctx, arr, path, ']');
 	if ((res = check_token(ctx, path, *val, *len)) < 0)
