@@ -196,6 +196,7 @@ struct guard {
 	struct spa_source *timer;
 	bool timer_armed;
 	bool zombie; /* to be destroyed from the main loop */
+	bool describe; /* node.description is ours to refine from the target's */
 };
 
 /* A sink seen in rules mode: bound to read its full properties. */
@@ -1107,8 +1108,10 @@ static int guard_new(struct impl *impl, const char *target, const struct spa_dic
 		 pw_global_get_id(pw_impl_module_get_global(impl->module)), impl->n_guards_made++);
 
 	set_default(g->capture_props, PW_KEY_MEDIA_CLASS, "Audio/Sink");
-	if (pw_properties_get(g->capture_props, PW_KEY_NODE_DESCRIPTION) == NULL)
+	if (pw_properties_get(g->capture_props, PW_KEY_NODE_DESCRIPTION) == NULL) {
 		pw_properties_setf(g->capture_props, PW_KEY_NODE_DESCRIPTION, "%s (dacguard)", desc);
+		g->describe = desc == target;
+	}
 	set_default(g->capture_props, PW_KEY_MEDIA_NAME, g->node_name);
 	set_default(g->capture_props, PW_KEY_NODE_GROUP, group);
 	set_default(g->capture_props, PW_KEY_NODE_LINK_GROUP, group);
@@ -1410,6 +1413,27 @@ static const struct pw_proxy_events candidate_proxy_events = {
 	.removed = candidate_proxy_removed,
 };
 
+/* Target mode: the guard was named before the sink was seen; take its description. */
+static void guard_describe(struct impl *impl, const char *name, const struct spa_dict *props)
+{
+	const char *desc = spa_dict_lookup(props, PW_KEY_NODE_DESCRIPTION);
+	struct guard *g;
+	char buf[512];
+
+	if (desc == NULL)
+		return;
+	spa_list_for_each(g, &impl->guards, link) {
+		if (!g->describe || !spa_streq(g->target_name, name) || g->capture == NULL)
+			continue;
+		g->describe = false;
+		snprintf(buf, sizeof(buf), "%s (dacguard)", desc);
+		pw_stream_update_properties(g->capture,
+			&SPA_DICT_INIT_ARRAY(((struct spa_dict_item[]){
+				{ PW_KEY_NODE_DESCRIPTION, buf } })));
+		pw_log_info("%s: described as '%s'", g->node_name, buf);
+	}
+}
+
 static void registry_global(void *data, uint32_t id, uint32_t permissions, const char *type,
 			    uint32_t version, const struct spa_dict *props)
 {
@@ -1421,6 +1445,10 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 		return;
 	name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
 	cls = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
+	if (name != NULL)
+		guard_describe(impl, name, props);
+	if (impl->rules == NULL)
+		return;
 	/* the registry carries only some properties: bind sinks to read them all */
 	if (name == NULL || spa_strstartswith(name, "dacguard.") || !spa_streq(cls, "Audio/Sink"))
 		return;
@@ -1637,16 +1665,14 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	    (res = guard_new(impl, target, NULL, impl->ceiling_db, impl->hard_ceiling_db, NULL)) < 0)
 		goto error;
 
-	if (impl->rules != NULL) {
-		impl->registry = pw_core_get_registry(impl->core, PW_VERSION_REGISTRY, 0);
-		if (impl->registry == NULL) {
-			res = -errno;
-			pw_log_error("can't get the registry: %s", spa_strerror(-errno));
-			goto error;
-		}
-		pw_registry_add_listener(impl->registry, &impl->registry_listener,
-					 &registry_events, impl);
+	/* rules mode: sinks to guard; target mode: the target's description */
+	impl->registry = pw_core_get_registry(impl->core, PW_VERSION_REGISTRY, 0);
+	if (impl->registry == NULL) {
+		res = -errno;
+		pw_log_error("can't get the registry: %s", spa_strerror(-errno));
+		goto error;
 	}
+	pw_registry_add_listener(impl->registry, &impl->registry_listener, &registry_events, impl);
 
 	pw_impl_module_add_listener(module, &impl->module_listener, &module_events, impl);
 	pw_impl_module_update_properties(module, &SPA_DICT_INIT_ARRAY(module_props));
