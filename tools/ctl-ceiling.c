@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "headphones.h"
+#include "json-out.h"
 #include "level.h"
 
 #define CMD "ceiling"
@@ -247,44 +248,34 @@ static int lookup_headphone(struct ceiling_args *a)
 	return 0;
 }
 
-/* JSON has no NaN: an unknown figure is null. */
-static void json_number(const char *key, double v, bool last)
-{
-	if (isfinite(v))
-		printf("\"%s\":%.4f%s", key, v, last ? "" : ",");
-	else
-		printf("\"%s\":null%s", key, last ? "" : ",");
-}
-
-static void json_string(const char *key, const char *s)
-{
-	printf("\"%s\":\"", key);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char) *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	fputs("\",", stdout);
-}
-
 static void print_json(const struct ceiling_args *a, const struct dg_level *l)
 {
-	putchar('{');
-	if (a->headphone)
-		json_string("headphone", a->hp.id[0] ? a->hp.id : a->headphone);
-	json_number("impedance_ohm", a->hp.impedance_ohm, false);
-	json_number("max_spl_db", a->max_spl, false);
-	json_number("sensitivity_db_per_v", l->sensitivity_db_per_v, false);
-	json_number("v_load", l->v_load, false);
-	json_number("spl_at_0dbfs", l->spl_at_0dbfs, false);
-	json_number("ceiling_db", l->ceiling_db, false);
-	json_string("limited_by", dg_limit_to_string(l->limited_by));
-	printf("\"fallback\":%s}\n", l->limited_by == DG_LIMIT_FALLBACK ? "true" : "false");
+	struct dg_json_out j;
+
+	dg_json_out_init(&j, stdout, false);
+	dg_json_out_begin_object(&j);
+	if (a->headphone) {
+		dg_json_out_key(&j, "headphone");
+		dg_json_out_string(&j, a->hp.id[0] ? a->hp.id : a->headphone);
+	}
+	dg_json_out_key(&j, "impedance_ohm");
+	dg_json_out_number(&j, a->hp.impedance_ohm);
+	dg_json_out_key(&j, "max_spl_db");
+	dg_json_out_number(&j, a->max_spl);
+	dg_json_out_key(&j, "sensitivity_db_per_v");
+	dg_json_out_number(&j, l->sensitivity_db_per_v);
+	dg_json_out_key(&j, "v_load");
+	dg_json_out_number(&j, l->v_load);
+	dg_json_out_key(&j, "spl_at_0dbfs");
+	dg_json_out_number(&j, l->spl_at_0dbfs);
+	dg_json_out_key(&j, "ceiling_db");
+	dg_json_out_number(&j, l->ceiling_db);
+	dg_json_out_key(&j, "limited_by");
+	dg_json_out_string(&j, dg_limit_to_string(l->limited_by));
+	dg_json_out_key(&j, "fallback");
+	dg_json_out_bool(&j, l->limited_by == DG_LIMIT_FALLBACK);
+	dg_json_out_end_object(&j);
+	dg_json_out_finish(&j);
 }
 
 static void print_human(const struct ceiling_args *a, const struct dg_level *l)
