@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* Device database: exact values, the match rule, collection across dirs, all-or-nothing.
+ * Bad files are in the tests/data/conf corpus (test-conf runs it). */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "tests/dg-test.h"
+
+#define CORPUS DG_TEST_DATA_DIR "/conf"
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	DG_CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static void load_good(struct dg_db *db)
+{
+	char *data;
+	size_t len;
+
+	dg_db_init(db);
+	DG_CHECK(dg_read_file(CORPUS "/good-devices.conf", &data, &len) == 0);
+	DG_CHECK_INT(dg_db_add_string(db, "good-devices.conf", data, len, NULL), 0);
+	free(data);
+}
+
+static void test_values(void)
+{
+	struct dg_db db;
+	const struct dg_db_entry *e;
+	const struct dg_output *o;
+	struct dg_dac dac;
+
+	load_good(&db);
+	DG_CHECK_INT(db.n, 3);
+	e = &db.entries[0];
+	DG_CHECK_STR(e->vendor, "FiiO");
+	DG_CHECK_STR(e->model, "BTR5");
+	DG_CHECK_INT(e->match.vid, 0x2972);
+	DG_CHECK_INT(e->match.pid, 0x0047);
+	DG_CHECK(!e->match.any_pid);
+	DG_CHECK_STR(e->match.product, "FiiO BTR5*");
+	DG_CHECK_INT(e->line, 3);
+	DG_CHECK_INT(e->n_outputs, 2);
+	o = &e->outputs[0].out;
+	DG_CHECK_STR(o->id, "se-3.5");
+	DG_CHECK_INT(o->connector, DG_CONNECTOR_SE_3_5);
+	DG_CHECK(!o->balanced);
+	DG_CHECK_NEAR(o->vout_vrms, 1.0, 0.0);
+	DG_CHECK_NEAR(o->zout_ohm, 0.3, 0.0);
+	DG_CHECK_INT(o->n_power, 2);
+	DG_CHECK_NEAR(o->power[1].mw, 240.0, 0.0);
+	DG_CHECK_NEAR(o->power[1].ohm, 16.0, 0.0);
+	DG_CHECK_NEAR(o->crosstalk_db, -70.0, 0.0);
+	DG_CHECK(!o->estimated);
+	DG_CHECK_STR(o->source, "test spec");
+	o = &e->outputs[1].out;
+	DG_CHECK(o->balanced);
+	DG_CHECK(o->estimated);
+	DG_CHECK_INT(e->outputs[1].estimated_mask, DG_ESTIMATED_VOUT);
+	DG_CHECK(isnan(o->zout_ohm));
+	DG_CHECK(isnan(o->crosstalk_db));
+	DG_CHECK_STR(e->outputs[1].note, "balanced = 2x single-ended voltage (estimate)");
+	DG_CHECK_STR(dg_db_entry_jack_output(e, "Speaker - Output Jack"), "se-3.5");
+	DG_CHECK(dg_db_entry_jack_output(e, "Line - Output Jack") == NULL);
+	DG_CHECK_STR(dg_db_entry_selector_output(e, "Output Select", "BAL"), "bal-2.5");
+	DG_CHECK(dg_db_entry_selector_output(e, "Output Select", "XLR") == NULL);
+
+	dg_db_entry_to_dac(e, &dac);
+	DG_CHECK(dac.known);
+	DG_CHECK_STR(dac.model, "BTR5");
+	DG_CHECK_INT(dac.n_outputs, 2);
+	DG_CHECK(dg_dac_find_output(&dac, "bal-2.5") != NULL);
+	dg_db_free(&db);
+}
+
+static void test_match(void)
+{
+	struct dg_db db;
+	const struct dg_db_entry *e;
+	const char *later = "devices = [ { vendor = \"X\" model = \"later\" source = \"s\"\n"
+			    "  match = { usb = \"2972:0047\" }\n"
+			    "  outputs = [ { id = \"se-3.5\" source = \"s\" } ] } ]\n";
+
+	load_good(&db);
+	/* A product glob beats none, an exact PID beats "*". */
+	e = dg_db_match(&db, 0x2972, 0x0047, "FiiO", "FiiO BTR5 2021");
+	DG_CHECK(e && strcmp(e->model, "BTR5") == 0);
+	e = dg_db_match(&db, 0x2972, 0x0047, "FiiO", "FiiO K3");
+	DG_CHECK(e && strcmp(e->model, "any 2972:0047") == 0);
+	e = dg_db_match(&db, 0x2972, 0x0047, NULL, NULL);
+	DG_CHECK(e && strcmp(e->model, "any 2972:0047") == 0);
+	e = dg_db_match(&db, 0x2972, 0x0048, NULL, "FiiO BTR5");
+	DG_CHECK(e && strcmp(e->model, "any FiiO") == 0);
+	DG_CHECK(dg_db_match(&db, 0x152a, 0x0047, NULL, "FiiO BTR5") == NULL);
+
+	/* Among equals the one read last wins. */
+	DG_CHECK_INT(dg_db_add_string(&db, "later", later, strlen(later), NULL), 0);
+	e = dg_db_match(&db, 0x2972, 0x0047, NULL, "FiiO K3");
+	DG_CHECK(e && strcmp(e->model, "later") == 0);
+	e = dg_db_match(&db, 0x2972, 0x0047, NULL, "FiiO BTR5");
+	DG_CHECK(e && strcmp(e->model, "BTR5") == 0);
+	dg_db_free(&db);
+}
+
+#define ENTRY_FMT                                                                        \
+	"devices = [ { vendor = \"V\" model = \"%s\" source = \"s\"\n"                       \
+	"  match = { usb = \"%s\" }\n"                                                       \
+	"  outputs = [ { id = \"se-3.5\" source = \"s\" } ] } ]\n"
+
+static void test_dirs(void)
+{
+	char root[] = "/tmp/dg-test-db-XXXXXX", path[PATH_MAX + 64], cmd[PATH_MAX];
+	struct dg_paths p = { 0 };
+	struct dg_db db;
+	char text[512];
+	struct dg_errors errors = { 0 };
+
+	DG_CHECK(mkdtemp(root) != NULL);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p.dirs[i], sizeof(p.dirs[i]), "%s/%d", root, i);
+		mkdir(p.dirs[i], 0755);
+		snprintf(path, sizeof(path), "%s/devices", p.dirs[i]);
+		mkdir(path, 0755);
+	}
+	p.n = 2;
+	/* 10-x read after 2-x (strverscmp); 1/devices/30-v.conf replaces 0/devices/30-v.conf. */
+	snprintf(text, sizeof(text), ENTRY_FMT, "ten", "1234:*");
+	snprintf(path, sizeof(path), "%s/devices/10-x.conf", p.dirs[0]);
+	write_file(path, text);
+	snprintf(text, sizeof(text), ENTRY_FMT, "two", "1234:*");
+	snprintf(path, sizeof(path), "%s/devices/2-x.conf", p.dirs[1]);
+	write_file(path, text);
+	snprintf(text, sizeof(text), ENTRY_FMT, "shipped", "abcd:0001");
+	snprintf(path, sizeof(path), "%s/devices/30-v.conf", p.dirs[0]);
+	write_file(path, text);
+	snprintf(text, sizeof(text), ENTRY_FMT, "local", "abcd:0001");
+	snprintf(path, sizeof(path), "%s/devices/30-v.conf", p.dirs[1]);
+	write_file(path, text);
+
+	dg_db_init(&db);
+	DG_CHECK_INT(dg_db_load(&db, &p, &errors), 0);
+	DG_CHECK_INT(db.n, 3);
+	if (db.n == 3) {
+		DG_CHECK_STR(db.entries[0].model, "two");
+		DG_CHECK_STR(db.entries[1].model, "ten");
+		DG_CHECK_STR(db.entries[2].model, "local");
+	}
+	DG_CHECK_STR(dg_db_match(&db, 0x1234, 1, NULL, NULL)->model, "ten");
+
+	/* A bad file: -EINVAL and the loaded database stays as it was. */
+	snprintf(path, sizeof(path), "%s/devices/40-bad.conf", p.dirs[1]);
+	write_file(path, "devices = [ { vendor = \"V\" } ]\n");
+	DG_CHECK_INT(dg_db_load(&db, &p, &errors), -EINVAL);
+	DG_CHECK_INT(errors.n_errors, 1);
+	DG_CHECK_INT(db.n, 3);
+	DG_CHECK_STR(dg_db_match(&db, 0xabcd, 1, NULL, NULL)->model, "local");
+	DG_CHECK_INT(dg_db_add_string(&db, "bad", "devices = [ x ]", 15, &errors), -EINVAL);
+	DG_CHECK_INT(db.n, 3);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	DG_CHECK_INT(system(cmd), 0);
+	dg_db_free(&db);
+}
+
+int main(void)
+{
+	test_values();
+	test_match();
+	test_dirs();
+	return dg_test_done("test-db");
+}
