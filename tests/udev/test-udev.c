@@ -297,17 +297,14 @@ static void dump_log(void)
 		(int)daemon_proc.log_len, daemon_proc.log);
 }
 
-static void daemon_start(void)
+static void child_start(char **argv)
 {
 	int p[2];
-	char ctl[] = "dgtest";
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		exit(1);
 	daemon_proc.pid = fork();
 	if (daemon_proc.pid == 0) {
-		char *argv[] = { DG_BUILD_DIR "/daemon/dacguardd", "--verbose", "--ctl", ctl, NULL };
-
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		execv(argv[0], argv);
@@ -316,6 +313,13 @@ static void daemon_start(void)
 	close(p[1]);
 	daemon_proc.fd = p[0];
 	fcntl(daemon_proc.fd, F_SETFL, O_NONBLOCK);
+}
+
+static void daemon_start(void)
+{
+	char *argv[] = { DG_BUILD_DIR "/daemon/dacguardd", "--verbose", "--ctl", "dgtest", NULL };
+
+	child_start(argv);
 }
 
 /* Reads until a new line containing needle appears; returns that line (static) or NULL
@@ -803,6 +807,65 @@ static int case_config_mode(void)
 	return 0;
 }
 
+/* dacguardctl list --json shows the same decision, with the descriptors' terminals. */
+static int case_ctl_list(void)
+{
+	char *argv[] = { DG_BUILD_DIR "/tools/dacguardctl", "list", "--json", "--ctl", "dgtest", NULL };
+	int status = 0;
+
+	write_config(NULL);
+	write_alsa_config();
+	write_ctl_state(1, "SE");
+	add_device("topping-d50s");
+	child_start(argv);
+	daemon_wait("\x01", TIMEOUT_MS); /* read to EOF */
+	DG_CHECK(waitpid(daemon_proc.pid, &status, 0) == daemon_proc.pid);
+	DG_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	daemon_proc.pid = -1;
+	daemon_proc.log[daemon_proc.log_len] = '\0';
+	EXPECT_IN(daemon_proc.log, "\"syspath\": \"" D50S_CARD "\"");
+	EXPECT_IN(daemon_proc.log, "\"vendor_id\": \"152a\"");
+	EXPECT_IN(daemon_proc.log, "\"product_id\": \"8750\"");
+	EXPECT_IN(daemon_proc.log, "\"known\": true");
+	EXPECT_IN(daemon_proc.log, "\"model\": \"D50s\"");
+	EXPECT_IN(daemon_proc.log, "\"uac_version\": 2");
+	EXPECT_IN(daemon_proc.log, "\"id\": 20,\n        \"direction\": \"output\",\n        \"type\": \"0x0301\"");
+	EXPECT_IN(daemon_proc.log, "\"control\": \"Speaker - Output Jack\",\n        \"plugged\": true");
+	EXPECT_IN(daemon_proc.log, "\"mode\": \"balanced\",\n    \"mode_source\": \"jack\"");
+	EXPECT_IN(daemon_proc.log, "\"output\": \"bal-4.4\",\n    \"ceiling_db\": -53.9");
+	return 0;
+}
+
+/* dacguardctl monitor prints the uevent and the decision as they happen. */
+static int case_ctl_monitor(void)
+{
+	char *argv[] = { DG_BUILD_DIR "/tools/dacguardctl", "monitor", "--ctl", "dgtest", NULL };
+	const char *l;
+
+	write_config(NULL);
+	write_alsa_config();
+	child_start(argv);
+	EXPECT_LINE("monitoring sound cards");
+	hotplug_device_file(DEVICES_DIR "/topping-d50s.umockdev", true);
+	l = EXPECT_LINE("uevent   add " D50S_CARD);
+	l = EXPECT_LINE("decision card1 \"Topping D50s\" 152a:8750 known uac2");
+	(void)l;
+	write_ctl_state(1, "SE");
+	l = EXPECT_LINE("decision card1 ");
+	EXPECT_IN(l, "mode=balanced(jack)");
+	umockdev_testbed_uevent(tb, D50S_CARD, "remove");
+	EXPECT_LINE("removed  card1");
+	kill(daemon_proc.pid, SIGINT);
+	{
+		int status = 0;
+
+		DG_CHECK(waitpid(daemon_proc.pid, &status, 0) == daemon_proc.pid);
+		DG_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		daemon_proc.pid = -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -834,6 +897,10 @@ int main(int argc, char **argv)
 		r = case_ctl_mode();
 	else if (strcmp(c, "config-mode") == 0)
 		r = case_config_mode();
+	else if (strcmp(c, "ctl-list") == 0)
+		r = case_ctl_list();
+	else if (strcmp(c, "ctl-monitor") == 0)
+		r = case_ctl_monitor();
 	else {
 		fprintf(stderr, "unknown case '%s'\n", c);
 		return 2;

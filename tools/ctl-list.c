@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguardctl list: the USB DACs present and what dacguardd decides for them, without
+ * the daemon (enumerated through libudev as `libinput list-devices` does, decided by
+ * the daemon's own engine). */
+#include "config.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "engine.h"
+#include "json-out.h"
+
+static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
+		     const char *msg)
+{
+	if (ev == DG_ENGINE_ERROR)
+		fprintf(stderr, "%s\n", msg);
+}
+
+static const struct dg_output_decision *find_decision(const struct dg_decision *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (strcmp(d->outputs[i].id, id) == 0)
+			return &d->outputs[i];
+	return NULL;
+}
+
+static void json_device(struct dg_json_out *j, const struct dg_device *dev)
+{
+	const struct dg_decision *d = &dev->decision;
+	char buf[16];
+
+	dg_json_out_begin_object(j);
+	dg_json_out_key(j, "syspath");
+	dg_json_out_string(j, dev->card.syspath);
+	dg_json_out_key(j, "card");
+	dg_json_out_int(j, dev->card.number);
+	snprintf(buf, sizeof(buf), "%04x", dev->card.vendor_id);
+	dg_json_out_key(j, "vendor_id");
+	dg_json_out_string(j, buf);
+	snprintf(buf, sizeof(buf), "%04x", dev->card.product_id);
+	dg_json_out_key(j, "product_id");
+	dg_json_out_string(j, buf);
+	dg_json_out_key(j, "manufacturer");
+	dg_json_out_string(j, dev->card.manufacturer);
+	dg_json_out_key(j, "product");
+	dg_json_out_string(j, dev->card.product);
+	dg_json_out_key(j, "known");
+	dg_json_out_bool(j, d->dac.known);
+	dg_json_out_key(j, "model");
+	if (d->dac.known)
+		dg_json_out_string(j, d->dac.model);
+	else
+		dg_json_out_null(j);
+	dg_json_out_key(j, "uac_version");
+	if (dev->uac_err == 0)
+		dg_json_out_int(j, dev->uac.uac_version);
+	else
+		dg_json_out_null(j);
+	dg_json_out_key(j, "descriptors_error");
+	if (dev->uac_err == 0)
+		dg_json_out_null(j);
+	else
+		dg_json_out_string(j, dev->uac_msg);
+
+	dg_json_out_key(j, "outputs");
+	dg_json_out_begin_array(j);
+	for (size_t i = 0; i < d->dac.n_outputs; i++) {
+		const struct dg_output *o = &d->dac.outputs[i];
+		const struct dg_output_decision *od = find_decision(d, o->id);
+
+		dg_json_out_begin_object(j);
+		dg_json_out_key(j, "id");
+		dg_json_out_string(j, o->id);
+		dg_json_out_key(j, "connector");
+		dg_json_out_string(j, dg_connector_to_id(o->connector));
+		dg_json_out_key(j, "balanced");
+		dg_json_out_bool(j, o->balanced);
+		dg_json_out_key(j, "vout_vrms");
+		dg_json_out_number(j, o->vout_vrms);
+		dg_json_out_key(j, "zout_ohm");
+		dg_json_out_number(j, o->zout_ohm);
+		dg_json_out_key(j, "power");
+		dg_json_out_begin_array(j);
+		for (size_t k = 0; k < o->n_power; k++) {
+			dg_json_out_begin_object(j);
+			dg_json_out_key(j, "mw");
+			dg_json_out_number(j, o->power[k].mw);
+			dg_json_out_key(j, "ohm");
+			dg_json_out_number(j, o->power[k].ohm);
+			dg_json_out_end_object(j);
+		}
+		dg_json_out_end_array(j);
+		dg_json_out_key(j, "crosstalk_db");
+		dg_json_out_number(j, o->crosstalk_db);
+		if (od) {
+			dg_json_out_key(j, "ceiling_db");
+			dg_json_out_number(j, od->level.ceiling_db);
+			dg_json_out_key(j, "spl_at_0dbfs");
+			dg_json_out_number(j, od->level.spl_at_0dbfs);
+			dg_json_out_key(j, "limited_by");
+			dg_json_out_string(j, dg_limit_to_string(od->level.limited_by));
+			dg_json_out_key(j, "headphone");
+			dg_json_out_string(j, od->headphone[0] ? od->headphone : NULL);
+			dg_json_out_key(j, "candidate");
+			dg_json_out_bool(j, od->candidate);
+		}
+		dg_json_out_end_object(j);
+	}
+	dg_json_out_end_array(j);
+
+	dg_json_out_key(j, "terminals");
+	dg_json_out_begin_array(j);
+	for (size_t i = 0; dev->uac_err == 0 && i < dev->uac.n_terminals; i++) {
+		const struct dg_uac_terminal *t = &dev->uac.terminals[i];
+
+		dg_json_out_begin_object(j);
+		dg_json_out_key(j, "id");
+		dg_json_out_int(j, t->id);
+		dg_json_out_key(j, "direction");
+		dg_json_out_string(j, t->dir == DG_UAC_TERMINAL_OUTPUT ? "output" : "input");
+		snprintf(buf, sizeof(buf), "0x%04x", t->type);
+		dg_json_out_key(j, "type");
+		dg_json_out_string(j, buf);
+		dg_json_out_key(j, "type_name");
+		dg_json_out_string(j, dg_uac_terminal_type_name(t->type));
+		dg_json_out_key(j, "connector_control");
+		dg_json_out_bool(j, t->connector_control != DG_UAC_CTL_NONE);
+		dg_json_out_end_object(j);
+	}
+	dg_json_out_end_array(j);
+
+	dg_json_out_key(j, "jacks");
+	dg_json_out_begin_array(j);
+	for (size_t i = 0; dev->ctl && i < dev->ctl_state.n_jacks; i++) {
+		dg_json_out_begin_object(j);
+		dg_json_out_key(j, "control");
+		dg_json_out_string(j, dev->ctl_state.jacks[i].name);
+		dg_json_out_key(j, "plugged");
+		dg_json_out_bool(j, dev->ctl_state.jacks[i].plugged);
+		dg_json_out_end_object(j);
+	}
+	dg_json_out_end_array(j);
+
+	dg_json_out_key(j, "mode");
+	dg_json_out_string(j, dg_mode_to_string(d->mode.mode));
+	dg_json_out_key(j, "mode_source");
+	dg_json_out_string(j, dg_mode_source_to_string(d->mode.source));
+	dg_json_out_key(j, "mode_control");
+	dg_json_out_string(j, d->mode.detail[0] ? d->mode.detail : NULL);
+	dg_json_out_key(j, "output");
+	dg_json_out_string(j, d->output[0] ? d->output : NULL);
+	dg_json_out_key(j, "ceiling_db");
+	dg_json_out_number(j, d->ceiling_db);
+	dg_json_out_key(j, "limited_by");
+	dg_json_out_string(j, dg_limit_to_string(d->limited_by));
+	dg_json_out_end_object(j);
+}
+
+static void text_device(const struct dg_device *dev)
+{
+	const struct dg_decision *d = &dev->decision;
+	char line[1024];
+
+	printf("Card:            card%d\n", dev->card.number);
+	printf("Syspath:         %s\n", dev->card.syspath);
+	printf("USB:             %04x:%04x \"%s\" \"%s\"\n", dev->card.vendor_id,
+	       dev->card.product_id, dev->card.manufacturer, dev->card.product);
+	printf("Model:           %s\n", d->dac.known ? d->dac.model : "unknown (not in the database)");
+	if (dev->uac_err == 0) {
+		printf("UAC:             %u\n", dev->uac.uac_version);
+		for (size_t i = 0; i < dev->uac.n_terminals; i++) {
+			const struct dg_uac_terminal *t = &dev->uac.terminals[i];
+
+			printf("Terminal:        %u %s 0x%04x %s%s\n", t->id,
+			       t->dir == DG_UAC_TERMINAL_OUTPUT ? "output" : "input", t->type,
+			       dg_uac_terminal_type_name(t->type),
+			       t->connector_control != DG_UAC_CTL_NONE ? " (connector control)" : "");
+		}
+	} else {
+		printf("Descriptors:     invalid: %s\n", dev->uac_msg);
+	}
+	for (size_t i = 0; dev->ctl && i < dev->ctl_state.n_jacks; i++)
+		printf("Jack:            \"%s\" %s\n", dev->ctl_state.jacks[i].name,
+		       dev->ctl_state.jacks[i].plugged ? "plugged" : "unplugged");
+	printf("Mode:            %s (%s)%s%s\n", dg_mode_to_string(d->mode.mode),
+	       dg_mode_source_to_string(d->mode.source), d->mode.detail[0] ? " by " : "",
+	       d->mode.detail);
+	for (size_t i = 0; i < d->n_outputs; i++) {
+		const struct dg_output_decision *o = &d->outputs[i];
+
+		printf("Output:          %-10s ceiling %6.1f dB (%s), %.1f dB SPL at 0 dBFS with %s%s\n",
+		       o->id, o->level.ceiling_db, dg_limit_to_string(o->level.limited_by),
+		       o->level.spl_at_0dbfs, o->headphone[0] ? o->headphone : "no headphone",
+		       o->candidate ? "" : " (not in use)");
+	}
+	printf("Ceiling:         %.1f dB (%s)%s%s\n", d->ceiling_db, dg_limit_to_string(d->limited_by),
+	       d->output[0] ? " from " : "", d->output);
+	dg_device_format(dev, line, sizeof(line));
+	printf("Decision:        %s\n\n", line);
+}
+
+int ctl_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dg_engine_options eopts = { 0 };
+	struct dg_engine *e = NULL;
+	bool json = false;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			eopts.ctl_override = optarg;
+			break;
+		case 'h':
+			puts("Usage: dacguardctl list [--json] [--ctl NAME]");
+			return 0;
+		default:
+			return ctl_usage_error("list", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return ctl_usage_error("list", "unexpected argument '%s'", argv[optind]);
+
+	r = dg_engine_new(&eopts, on_event, NULL, &e);
+	if (r < 0) {
+		fprintf(stderr, "dacguardctl list: %s\n", strerror(-r));
+		return 1;
+	}
+	/* a rejected configuration is reported; the defaults decide, as in the daemon */
+	dg_engine_load_config(e);
+	r = dg_engine_enumerate(e);
+	if (r < 0) {
+		fprintf(stderr, "dacguardctl list: cannot enumerate sound cards: %s\n", strerror(-r));
+		dg_engine_free(e);
+		return 1;
+	}
+	if (json) {
+		struct dg_json_out j;
+
+		dg_json_out_init(&j, stdout, true);
+		dg_json_out_begin_array(&j);
+		for (const struct dg_device *d = dg_engine_devices(e); d; d = d->next)
+			json_device(&j, d);
+		dg_json_out_end_array(&j);
+		dg_json_out_finish(&j);
+	} else {
+		if (!dg_engine_devices(e))
+			printf("No USB audio device found.\n");
+		for (const struct dg_device *d = dg_engine_devices(e); d; d = d->next)
+			text_device(d);
+	}
+	dg_engine_free(e);
+	return 0;
+}
