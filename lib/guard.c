@@ -56,9 +56,10 @@ struct dg_guard {
 
 	float *delay; /* channels * la */
 	float *box;   /* win */
-	float *dq_v;  /* win */
+	float *dq_v;  /* win: required gains 1/peak */
 	uint32_t *dq_t;
 	float gbuf[DG_CHUNK]; /* per-frame cap gain while ramping */
+	float lbuf[DG_CHUNK]; /* linked peaks, then per-frame total gain, in dg_slow() */
 	float data[];
 };
 
@@ -192,27 +193,72 @@ void dg_guard_take_meters(struct dg_guard *g, struct dg_guard_meters *m)
 
 /* Largest abs-value bit pattern of x[0..n): a cheap, vectorisable peak that also
  * flags NaN and Inf (their patterns are above every finite value). */
+/* GCC/clang vector extensions: SSE/NEON where available, plain C elsewhere. */
+typedef float dg_v4 __attribute__((vector_size(16)));
+typedef int32_t dg_v4i __attribute__((vector_size(16)));
+
+static inline dg_v4 dg_ld(const float *p)
+{
+	dg_v4 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline dg_v4i dg_ldi(const float *p)
+{
+	dg_v4i v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline dg_v4i dg_maxi(dg_v4i a, dg_v4i b)
+{
+	dg_v4i m = a > b;
+	return (a & m) | (b & ~m);
+}
+
+static inline int32_t dg_hmaxi(dg_v4i a)
+{
+	int32_t r = a[0];
+	for (int k = 1; k < 4; k++)
+		r = a[k] > r ? a[k] : r;
+	return r;
+}
+
+/* Largest abs-value bit pattern of x[0..n): a cheap peak that also flags NaN and
+ * Inf (their patterns are above every finite value). */
 static int32_t dg_peak_bits(const float *x, uint32_t n)
 {
-	int32_t m[8] = {0};
+	dg_v4i m0 = {0}, m1 = {0};
 	for (; n >= 8; n -= 8, x += 8) {
-		int32_t u[8];
-		memcpy(u, x, sizeof(u));
-		for (int k = 0; k < 8; k++) {
-			int32_t v = u[k] & DG_ABS_MASK;
-			m[k] = v > m[k] ? v : m[k];
-		}
+		m0 = dg_maxi(m0, dg_ldi(x) & DG_ABS_MASK);
+		m1 = dg_maxi(m1, dg_ldi(x + 4) & DG_ABS_MASK);
 	}
+	int32_t r = dg_hmaxi(dg_maxi(m0, m1));
 	for (; n > 0; n--, x++) {
 		int32_t v;
 		memcpy(&v, x, sizeof(v));
 		v &= DG_ABS_MASK;
-		m[0] = v > m[0] ? v : m[0];
+		r = v > r ? v : r;
 	}
-	int32_t r = m[0];
-	for (int k = 1; k < 8; k++)
-		r = m[k] > r ? m[k] : r;
 	return r;
+}
+
+/* Per-frame linked peak: pb[i] = max(pb[i], abs bits of x[i]). */
+static void dg_link_peak(int32_t *pb, const float *x, uint32_t n)
+{
+	for (; n >= 4; n -= 4, x += 4, pb += 4) {
+		dg_v4i p;
+		memcpy(&p, pb, sizeof(p));
+		p = dg_maxi(p, dg_ldi(x) & DG_ABS_MASK);
+		memcpy(pb, &p, sizeof(p));
+	}
+	for (; n > 0; n--, x++, pb++) {
+		int32_t v;
+		memcpy(&v, x, sizeof(v));
+		v &= DG_ABS_MASK;
+		*pb = v > *pb ? v : *pb;
+	}
 }
 
 /* Fills g->gbuf[0..n) with the ramping cap gain; never above the target. */
@@ -233,30 +279,80 @@ static void dg_ramp(struct dg_guard *g, uint32_t n)
 	g->gain = v;
 }
 
-/* Delay line plus gain, the limiter at rest. In-place safe: each group of 8 is
- * read completely before it is written. */
+/* Delay line plus gain with the limiter at rest: |in| <= 1 was checked, so
+ * |out| <= gain needs no clamp. In-place safe: a vector is read before it is written. */
 static void dg_delay_gain(float *ring, float *out, const float *in, uint32_t n, float gain,
 			  const float *gvec)
 {
-	for (; n >= 8; n -= 8, ring += 8, in += 8, out += 8) {
-		float a[8], b[8];
-		memcpy(a, ring, sizeof(a));
-		memcpy(b, in, sizeof(b));
-		memcpy(ring, b, sizeof(b));
+	for (; n >= 4; n -= 4, ring += 4, in += 4, out += 4) {
+		dg_v4 a = dg_ld(ring), x = dg_ld(in);
+		memcpy(ring, &x, sizeof(x));
 		if (gvec) {
-			for (int k = 0; k < 8; k++)
-				out[k] = a[k] * gvec[k];
-			gvec += 8;
+			a *= dg_ld(gvec);
+			gvec += 4;
 		} else {
-			for (int k = 0; k < 8; k++)
-				out[k] = a[k] * gain;
+			a *= gain;
 		}
+		memcpy(out, &a, sizeof(a));
 	}
 	for (; n > 0; n--) {
 		float a = *ring;
 		*ring++ = *in++;
 		*out++ = a * (gvec ? *gvec++ : gain);
 	}
+}
+
+/* Delay line, per-frame gain gg and the final safety clamp to +-lim (a vector of
+ * per-frame limits while ramping, else the scalar). Returns the clamp count;
+ * *pk gets the abs-bits peak of the output. */
+static uint32_t dg_delay_gain_clamp(float *ring, float *out, const float *in, uint32_t n,
+				    const float *gg, float lim, const float *lvec, int32_t *pk)
+{
+	int32_t limb, cnt = 0;
+	memcpy(&limb, &lim, sizeof(limb));
+	dg_v4i lb = {limb, limb, limb, limb}, count = {0}, peak = {0};
+	const int32_t sign = (int32_t) 0x80000000u;
+
+	for (; n >= 4; n -= 4, ring += 4, in += 4, out += 4, gg += 4) {
+		dg_v4 a = dg_ld(ring), x = dg_ld(in);
+		memcpy(ring, &x, sizeof(x));
+		a *= dg_ld(gg);
+		if (lvec) {
+			lb = dg_ldi(lvec);
+			lvec += 4;
+		}
+		dg_v4i yb;
+		memcpy(&yb, &a, sizeof(yb));
+		dg_v4i over = (yb & DG_ABS_MASK) > lb;
+		count -= over;
+		yb = (yb & ~over) | ((lb | (yb & sign)) & over);
+		peak = dg_maxi(peak, yb & DG_ABS_MASK);
+		memcpy(out, &yb, sizeof(yb));
+	}
+	cnt = count[0] + count[1] + count[2] + count[3];
+	int32_t p = dg_hmaxi(peak);
+	for (; n > 0; n--) {
+		float a = *ring, l = lvec ? *lvec++ : lim;
+		*ring++ = *in++;
+		float y = a * *gg++;
+		if (fabsf(y) > l) {
+			cnt++;
+			y = copysignf(l, y);
+		}
+		int32_t yb;
+		memcpy(&yb, &y, sizeof(yb));
+		yb &= DG_ABS_MASK;
+		p = yb > p ? yb : p;
+		*out++ = y;
+	}
+	*pk = p > *pk ? p : *pk;
+	return (uint32_t) cnt;
+}
+
+static void dg_advance(struct dg_guard *g, uint32_t n)
+{
+	g->delay_pos = (uint32_t) (((uint64_t) g->delay_pos + n) % g->la);
+	g->now += n;
 }
 
 static void dg_fast(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
@@ -277,13 +373,13 @@ static void dg_fast(struct dg_guard *g, float *const *out, const float *const *i
 				pos = 0;
 		}
 	}
-	g->delay_pos = (uint32_t) (((uint64_t) g->delay_pos + n) % g->la);
-	g->now += n;
+	dg_advance(g, n);
 }
 
-/* Limiter gain for the output frame now - D, after the input frame with
- * linked peak p entered. It is <= 1/peak of every input frame in the window
- * [now - D, now], which includes the frame being output. */
+/* Limiter gain for the output frame now - D, after the input frame with linked
+ * peak p entered. It is <= 1/p of every input frame in the window [now - D, now],
+ * which includes the frame leaving the delay line. The deque holds the required
+ * gains 1/p < 1 of the window in increasing order, so its head is the minimum. */
 static float dg_limiter_step(struct dg_guard *g, float p)
 {
 	uint32_t win = g->win;
@@ -295,23 +391,24 @@ static float dg_limiter_step(struct dg_guard *g, float p)
 		g->dq_len--;
 	}
 	if (p > 1.0f) {
+		float req = 1.0f / p;
 		while (g->dq_len > 0) {
 			uint32_t back = g->dq_head + g->dq_len - 1;
 			if (back >= win)
 				back -= win;
-			if (g->dq_v[back] > p)
+			if (g->dq_v[back] < req)
 				break;
 			g->dq_len--;
 		}
 		uint32_t slot = g->dq_head + g->dq_len;
 		if (slot >= win)
 			slot -= win;
-		g->dq_v[slot] = p;
+		g->dq_v[slot] = req;
 		g->dq_t[slot] = g->now;
 		g->dq_len++;
 	}
-	/* Window minimum of the required gain. */
-	float w = g->dq_len > 0 ? 1.0f / g->dq_v[g->dq_head] : 1.0f;
+	g->now++;
+	float w = g->dq_len > 0 ? g->dq_v[g->dq_head] : 1.0f;
 
 	/* Release can only move up slowly and never above the window minimum. */
 	float r = g->rel + (1.0f - g->rel) * g->rel_k + g->rel_s;
@@ -338,8 +435,9 @@ static float dg_limiter_step(struct dg_guard *g, float p)
 	return gl < 1.0f ? gl : 1.0f;
 }
 
-static void dg_slow(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
-		    uint32_t n, const float *gvec)
+/* Rare path for blocks holding NaN or Inf: frame by frame, such samples become 0. */
+static void dg_slow_nonfinite(struct dg_guard *g, float *const *out, const float *const *in,
+			      uint32_t off, uint32_t n, const float *gvec)
 {
 	uint32_t nch = g->channels, la = g->la;
 	float peak = g->peak, min_glim = g->min_glim;
@@ -348,27 +446,17 @@ static void dg_slow(struct dg_guard *g, float *const *out, const float *const *i
 		float p = 0.0f;
 		for (uint32_t c = 0; c < nch; c++) {
 			float a = fabsf(in[c][i]);
-			/* NaN fails every comparison, Inf is above FLT_MAX: both count as bad. */
-			p = a > p ? a : p;
-			if (!(a <= FLT_MAX))
-				p = INFINITY;
+			if (a <= FLT_MAX)
+				p = a > p ? a : p;
 		}
-		if (p == INFINITY) {
-			/* Non-finite input: mute the affected samples, nothing else. */
-			p = 0.0f;
-			for (uint32_t c = 0; c < nch; c++) {
-				float a = fabsf(in[c][i]);
-				if (a <= FLT_MAX)
-					p = a > p ? a : p;
-			}
-		}
+		uint32_t pos = g->delay_pos;
 		float glim = dg_limiter_step(g, p);
 		float lim = gvec ? gvec[i - off] : g->gain;
 		float gg = glim * lim;
 		min_glim = glim < min_glim ? glim : min_glim;
 
 		for (uint32_t c = 0; c < nch; c++) {
-			float *slot = &g->delay[(size_t) c * la + g->delay_pos];
+			float *slot = &g->delay[(size_t) c * la + pos];
 			float x = in[c][i];
 			if (!(fabsf(x) <= FLT_MAX)) {
 				x = 0.0f;
@@ -377,9 +465,8 @@ static void dg_slow(struct dg_guard *g, float *const *out, const float *const *i
 			float y = *slot * gg;
 			*slot = x;
 			if (fabsf(y) > lim) {
-				/* Should never run: the limiter gain is below the required gain. */
 				g->clamps++;
-				y = y > 0.0f ? lim : -lim;
+				y = copysignf(lim, y);
 			}
 			float a = fabsf(y);
 			peak = a > peak ? a : peak;
@@ -387,10 +474,55 @@ static void dg_slow(struct dg_guard *g, float *const *out, const float *const *i
 		}
 		if (++g->delay_pos == la)
 			g->delay_pos = 0;
-		g->now++;
 	}
 	g->peak = peak;
 	g->min_glim = min_glim;
+}
+
+/* The limiter at work: per-frame gains first (one scalar pass over the linked
+ * peaks), then every channel as vectors with the final clamp. */
+static void dg_slow(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
+		    uint32_t n, const float *gvec)
+{
+	int32_t *pb = (int32_t *) (void *) g->lbuf;
+	memset(pb, 0, n * sizeof(*pb));
+	for (uint32_t c = 0; c < g->channels; c++)
+		dg_link_peak(pb, in[c] + off, n);
+
+	float min_glim = g->min_glim;
+	for (uint32_t i = 0; i < n; i++) {
+		float p;
+		memcpy(&p, &pb[i], sizeof(p));
+		float glim = dg_limiter_step(g, p);
+		min_glim = glim < min_glim ? glim : min_glim;
+		/* Same product as the fast path when glim == 1: bit-identical output. */
+		g->lbuf[i] = glim * (gvec ? gvec[i] : g->gain);
+	}
+	g->min_glim = min_glim;
+
+	int32_t pk = 0;
+	uint32_t clamps = 0;
+	for (uint32_t c = 0; c < g->channels; c++) {
+		float *ring = g->delay + (size_t) c * g->la;
+		uint32_t pos = g->delay_pos, i = 0;
+		while (i < n) {
+			uint32_t seg = g->la - pos;
+			if (seg > n - i)
+				seg = n - i;
+			clamps += dg_delay_gain_clamp(ring + pos, out[c] + off + i,
+						      in[c] + off + i, seg, g->lbuf + i, g->gain,
+						      gvec ? gvec + i : NULL, &pk);
+			i += seg;
+			pos += seg;
+			if (pos == g->la)
+				pos = 0;
+		}
+	}
+	g->clamps += clamps;
+	float p;
+	memcpy(&p, &pk, sizeof(p));
+	g->peak = p > g->peak ? p : g->peak;
+	g->delay_pos = (uint32_t) (((uint64_t) g->delay_pos + n) % g->la);
 }
 
 void dg_guard_process(struct dg_guard *g, float *const *out, const float *const *in,
@@ -423,8 +555,10 @@ void dg_guard_process(struct dg_guard *g, float *const *out, const float *const 
 			p *= gmax;
 			g->peak = p > g->peak ? p : g->peak;
 			dg_fast(g, out, in, off, n, gvec);
-		} else {
+		} else if (pk <= 0x7f7fffff) {
 			dg_slow(g, out, in, off, n, gvec);
+		} else {
+			dg_slow_nonfinite(g, out, in, off, n, gvec);
 		}
 		off += n;
 	}

@@ -33,32 +33,38 @@ void dg_separation_reset_window(struct dg_separation *s)
 	/* The running segment carries over: it is judged when complete. */
 }
 
-/* Energies and the cross term of n frames. Eight float lanes keep the loop
- * vectorisable; a chunk is at most one segment (10 ms), short enough for floats. */
+/* GCC/clang vector extensions: plain C where there is no SIMD, SSE/NEON otherwise. */
+typedef float dg_sep_v4 __attribute__((vector_size(16)));
+
+/* Energies and the cross term of n frames. Vector lanes keep the accumulators in
+ * registers; a chunk is at most one segment (10 ms), short enough for floats. */
 static void dg_sums(const float *l, const float *r, uint32_t n, double *ll, double *rr,
 		    double *lr)
 {
-	float a[8] = {0}, b[8] = {0}, c[8] = {0};
+	dg_sep_v4 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0}, c0 = {0}, c1 = {0};
 	for (; n >= 8; n -= 8, l += 8, r += 8) {
-		float x[8], y[8];
-		memcpy(x, l, sizeof(x));
-		memcpy(y, r, sizeof(y));
-		for (int k = 0; k < 8; k++) {
-			a[k] += x[k] * x[k];
-			b[k] += y[k] * y[k];
-			c[k] += x[k] * y[k];
-		}
+		dg_sep_v4 x0, x1, y0, y1;
+		memcpy(&x0, l, sizeof(x0));
+		memcpy(&x1, l + 4, sizeof(x1));
+		memcpy(&y0, r, sizeof(y0));
+		memcpy(&y1, r + 4, sizeof(y1));
+		a0 += x0 * x0;
+		a1 += x1 * x1;
+		b0 += y0 * y0;
+		b1 += y1 * y1;
+		c0 += x0 * y0;
+		c1 += x1 * y1;
 	}
+	a0 += a1;
+	b0 += b1;
+	c0 += c1;
+	float sa = a0[0] + a0[1] + a0[2] + a0[3];
+	float sb = b0[0] + b0[1] + b0[2] + b0[3];
+	float sc = c0[0] + c0[1] + c0[2] + c0[3];
 	for (; n > 0; n--, l++, r++) {
-		a[0] += *l * *l;
-		b[0] += *r * *r;
-		c[0] += *l * *r;
-	}
-	float sa = 0.0f, sb = 0.0f, sc = 0.0f;
-	for (int k = 0; k < 8; k++) {
-		sa += a[k];
-		sb += b[k];
-		sc += c[k];
+		sa += *l * *l;
+		sb += *r * *r;
+		sc += *l * *r;
 	}
 	*ll = sa;
 	*rr = sb;
