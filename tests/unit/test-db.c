@@ -176,8 +176,76 @@ static void test_dirs(void)
 	dg_db_free(&db);
 }
 
-int main(void)
+/* Policy on the shipped files (libinput's quirks tests): what the loader alone does not
+ * demand. Runs as `test-db-policy <conf dir>`. */
+static void check_usb_lowercase(const char *path)
 {
+	char *data, *p;
+	size_t len;
+
+	DG_CHECK(dg_read_file(path, &data, &len) == 0);
+	for (p = data; p && (p = strstr(p, "usb")); p += 3) {
+		char *q = p + 3;
+
+		while (*q == ' ' || *q == '=' || *q == ':' || *q == '\t')
+			q++;
+		if (*q != '"')
+			continue;
+		for (q++; *q && *q != '"'; q++)
+			if (*q >= 'A' && *q <= 'F') {
+				fprintf(stderr, "%s: uppercase hex in usb id\n", path);
+				DG_CHECK(!"usb ids are lowercase");
+				break;
+			}
+	}
+	free(data);
+}
+
+static int policy(const char *dir)
+{
+	struct dg_paths p;
+	struct dg_db db;
+	char **files;
+	size_t n;
+
+	dg_paths_init_dir(&p, dir, true);
+	DG_CHECK(dg_collect_files(&p, "devices", ".conf", &files, &n) == 0);
+	DG_CHECK(n > 0);
+	for (size_t i = 0; i < n; i++)
+		check_usb_lowercase(files[i]);
+	dg_file_list_free(files, n);
+
+	dg_db_init(&db);
+	DG_CHECK_INT(dg_db_load(&db, &p, NULL), 0);
+	DG_CHECK(db.n > 0);
+	for (size_t i = 0; i < db.n; i++) {
+		const struct dg_db_entry *e = &db.entries[i];
+
+		if (e->n_outputs == 0 || !e->source[0])
+			fprintf(stderr, "%s:%d: %s %s: no outputs or no source\n", e->file, e->line,
+				e->vendor, e->model);
+		DG_CHECK(e->n_outputs > 0);
+		DG_CHECK(e->source[0] != '\0');
+		for (size_t j = 0; j < e->n_outputs; j++) {
+			const struct dg_db_output *o = &e->outputs[j];
+
+			if (!o->out.source[0] || (o->estimated_mask && !o->note[0]))
+				fprintf(stderr, "%s:%d: %s %s %s: no source, or an estimate "
+						"without a note\n",
+					e->file, e->line, e->vendor, e->model, o->out.id);
+			DG_CHECK(o->out.source[0] != '\0');
+			/* An estimate must say how it was made. */
+			DG_CHECK(!o->estimated_mask || o->note[0] != '\0');
+		}
+	}
+	dg_db_free(&db);
+	return dg_test_done("test-db-policy");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2)
+		return policy(argv[1]);
 	test_values();
 	test_match();
 	test_dirs();
