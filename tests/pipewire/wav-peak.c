@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 		return scale(argc, argv);
 	if (argc < 2)
 		return usage();
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) {
 		double *dst = NULL;
 		if (strcmp(argv[i], "--max-db") == 0)
 			dst = &max_db;
@@ -255,7 +255,6 @@ int main(int argc, char **argv)
 			dst = &skip_ms;
 		if (dst == NULL || i + 1 >= argc || parse_double(argv[i + 1], dst) < 0)
 			return usage();
-		i++;
 	}
 	if (wav_load(argv[1], &w) < 0)
 		return 2;
