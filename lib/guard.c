@@ -25,6 +25,9 @@
 /* abs(x) bit patterns compare like the values; NaN and Inf compare above all finite values. */
 #define DG_ONE_BITS 0x3f800000
 #define DG_ABS_MASK 0x7fffffff
+/* History per channel in lookaheads: blocks shorter than the lookahead slide along
+ * it and the delay line is compacted only once every few blocks. */
+#define DG_HIST 4
 
 struct dg_guard {
 	uint32_t channels;
@@ -41,7 +44,7 @@ struct dg_guard {
 	/* Limiter. Time runs on input frames; uint32 wrap is harmless (differences only). */
 	uint32_t now;
 	uint32_t dq_head, dq_len; /* monotonic deque of input peaks > 1 in the window */
-	uint32_t delay_pos;
+	uint32_t hist_start;
 	uint32_t box_pos;
 	uint32_t box_reduced; /* box entries below 1 */
 	float rel;            /* release follower, <= window minimum of required gain */
@@ -54,12 +57,14 @@ struct dg_guard {
 	float min_glim;
 	uint64_t clamps;
 
-	float *delay; /* channels * la */
+	float *delay; /* channels * DG_HIST * la: history, the delay line is la from hist_start */
+	float *tmp;   /* win: input tail saved before an in-place write */
 	float *box;   /* win */
 	float *dq_v;  /* win: required gains 1/peak */
 	uint32_t *dq_t;
 	float gbuf[DG_CHUNK]; /* per-frame cap gain while ramping */
 	float lbuf[DG_CHUNK]; /* linked peaks, then per-frame total gain, in dg_slow() */
+	float xbuf[DG_CHUNK]; /* a channel with non-finite samples replaced by 0 */
 	float data[];
 };
 
@@ -76,7 +81,7 @@ size_t dg_guard_size(uint32_t max_channels, uint32_t max_rate)
 	if (max_rate < DG_GUARD_MIN_RATE || max_rate > DG_GUARD_MAX_RATE)
 		max_rate = DG_GUARD_MAX_RATE;
 	size_t la = dg_lookahead(max_rate);
-	size_t floats = (size_t) max_channels * la + 3 * (la + 1);
+	size_t floats = (size_t) max_channels * DG_HIST * la + 4 * (la + 1);
 	return sizeof(struct dg_guard) + floats * sizeof(float);
 }
 
@@ -94,12 +99,13 @@ float dg_guard_ceiling_linear(double ceiling_db)
 
 void dg_guard_reset(struct dg_guard *g)
 {
-	memset(g->data, 0, ((size_t) g->channels * g->la + 3 * (size_t) g->win) * sizeof(float));
+	memset(g->data, 0,
+	       ((size_t) g->channels * DG_HIST * g->la + 4 * (size_t) g->win) * sizeof(float));
+	g->hist_start = 0;
 	for (uint32_t i = 0; i < g->win; i++)
 		g->box[i] = 1.0f;
 	g->now = 0;
 	g->dq_head = g->dq_len = 0;
-	g->delay_pos = 0;
 	g->box_pos = 0;
 	g->box_reduced = 0;
 	g->rel = 1.0f;
@@ -122,10 +128,11 @@ struct dg_guard *dg_guard_init(void *mem, uint32_t channels, uint32_t rate, doub
 	g->win = g->la + 1;
 	g->box_inv = 1.0 / g->win;
 	g->delay = g->data;
-	g->box = g->delay + (size_t) channels * g->la;
+	g->box = g->delay + (size_t) channels * DG_HIST * g->la;
 	g->dq_v = g->box + g->win;
 	/* Same size as float, so the layout in dg_guard_size() holds. */
 	g->dq_t = (uint32_t *) (void *) (g->dq_v + g->win);
+	g->tmp = g->dq_v + 2 * (size_t) g->win;
 	g->rel_k = (float) (1.0 - exp(-1.0 / (DG_RELEASE_TAU_SEC * rate)));
 	g->rel_s = g->rel_k * DG_RELEASE_LINEAR;
 
@@ -279,62 +286,59 @@ static void dg_ramp(struct dg_guard *g, uint32_t n)
 	g->gain = v;
 }
 
-/* Delay line plus gain with the limiter at rest: |in| <= 1 was checked, so
- * |out| <= gain needs no clamp. In-place safe: a vector is read before it is written. */
-static void dg_delay_gain(float *ring, float *out, const float *in, uint32_t n, float gain,
-			  const float *gvec)
+/* dst[i] = src[i] * gain (or gv[i]), walking backwards so that src == dst - D
+ * (in place, D >= 4) never reads a sample already written. */
+static void dg_kernel(float *dst, const float *src, uint32_t n, float gain, const float *gv)
 {
-	for (; n >= 4; n -= 4, ring += 4, in += 4, out += 4) {
-		dg_v4 a = dg_ld(ring), x = dg_ld(in);
-		memcpy(ring, &x, sizeof(x));
-		if (gvec) {
-			a *= dg_ld(gvec);
-			gvec += 4;
-		} else {
-			a *= gain;
+	uint32_t j = n;
+	if (gv) {
+		while (j >= 4) {
+			j -= 4;
+			dg_v4 v = dg_ld(src + j) * dg_ld(gv + j);
+			memcpy(dst + j, &v, sizeof(v));
 		}
-		memcpy(out, &a, sizeof(a));
-	}
-	for (; n > 0; n--) {
-		float a = *ring;
-		*ring++ = *in++;
-		*out++ = a * (gvec ? *gvec++ : gain);
+		while (j-- > 0)
+			dst[j] = src[j] * gv[j];
+	} else {
+		while (j >= 4) {
+			j -= 4;
+			dg_v4 v = dg_ld(src + j) * gain;
+			memcpy(dst + j, &v, sizeof(v));
+		}
+		while (j-- > 0)
+			dst[j] = src[j] * gain;
 	}
 }
 
-/* Delay line, per-frame gain gg and the final safety clamp to +-lim (a vector of
- * per-frame limits while ramping, else the scalar). Returns the clamp count;
- * *pk gets the abs-bits peak of the output. */
-static uint32_t dg_delay_gain_clamp(float *ring, float *out, const float *in, uint32_t n,
-				    const float *gg, float lim, const float *lvec, int32_t *pk)
+/* As dg_kernel with per-frame gains gg and the final safety clamp to +-lim (per
+ * frame lv while ramping). Returns the clamp count; raises *pk to the output peak bits. */
+static uint32_t dg_kernel_clamp(float *dst, const float *src, uint32_t n, const float *gg,
+				float lim, const float *lv, int32_t *pk)
 {
-	int32_t limb, cnt = 0;
+	int32_t limb;
 	memcpy(&limb, &lim, sizeof(limb));
 	dg_v4i lb = {limb, limb, limb, limb}, count = {0}, peak = {0};
 	const int32_t sign = (int32_t) 0x80000000u;
+	uint32_t j = n;
 
-	for (; n >= 4; n -= 4, ring += 4, in += 4, out += 4, gg += 4) {
-		dg_v4 a = dg_ld(ring), x = dg_ld(in);
-		memcpy(ring, &x, sizeof(x));
-		a *= dg_ld(gg);
-		if (lvec) {
-			lb = dg_ldi(lvec);
-			lvec += 4;
-		}
+	while (j >= 4) {
+		j -= 4;
+		dg_v4 a = dg_ld(src + j) * dg_ld(gg + j);
+		if (lv)
+			lb = dg_ldi(lv + j);
 		dg_v4i yb;
 		memcpy(&yb, &a, sizeof(yb));
 		dg_v4i over = (yb & DG_ABS_MASK) > lb;
 		count -= over;
 		yb = (yb & ~over) | ((lb | (yb & sign)) & over);
 		peak = dg_maxi(peak, yb & DG_ABS_MASK);
-		memcpy(out, &yb, sizeof(yb));
+		memcpy(dst + j, &yb, sizeof(yb));
 	}
-	cnt = count[0] + count[1] + count[2] + count[3];
+	int32_t cnt = count[0] + count[1] + count[2] + count[3];
 	int32_t p = dg_hmaxi(peak);
-	for (; n > 0; n--) {
-		float a = *ring, l = lvec ? *lvec++ : lim;
-		*ring++ = *in++;
-		float y = a * *gg++;
+	while (j-- > 0) {
+		float l = lv ? lv[j] : lim;
+		float y = src[j] * gg[j];
 		if (fabsf(y) > l) {
 			cnt++;
 			y = copysignf(l, y);
@@ -343,37 +347,72 @@ static uint32_t dg_delay_gain_clamp(float *ring, float *out, const float *in, ui
 		memcpy(&yb, &y, sizeof(yb));
 		yb &= DG_ABS_MASK;
 		p = yb > p ? yb : p;
-		*out++ = y;
+		dst[j] = y;
 	}
 	*pk = p > *pk ? p : *pk;
 	return (uint32_t) cnt;
 }
 
-static void dg_advance(struct dg_guard *g, uint32_t n)
+/* One channel through the D-frame delay: out[i] = (i < D ? delay[i] : in[i - D]) * gain,
+ * delay = hist + hist_start. With gg set, gg[i] is the per-frame gain and the clamp to
+ * lim/lv applies. in == out is fine: short blocks are appended to the history before
+ * anything is written; long ones save their tail first and the kernels walk backwards. */
+static uint32_t dg_apply(struct dg_guard *g, float *hist, float *out, const float *in,
+			 uint32_t n, float gain, const float *gv, const float *gg, const float *lv,
+			 int32_t *pk)
 {
-	g->delay_pos = (uint32_t) (((uint64_t) g->delay_pos + n) % g->la);
-	g->now += n;
+	uint32_t d = g->la, cl = 0;
+	float *delay = hist + g->hist_start;
+	if (n >= d) {
+		memcpy(g->tmp, in + n - d, d * sizeof(float));
+		if (gg) {
+			cl += dg_kernel_clamp(out + d, in, n - d, gg + d, gain, lv ? lv + d : NULL,
+					      pk);
+			cl += dg_kernel_clamp(out, delay, d, gg, gain, lv, pk);
+		} else {
+			dg_kernel(out + d, in, n - d, gain, gv ? gv + d : NULL);
+			dg_kernel(out, delay, d, gain, gv);
+		}
+		memcpy(hist, g->tmp, d * sizeof(float));
+	} else {
+		memcpy(delay + d, in, n * sizeof(float));
+		if (gg)
+			cl += dg_kernel_clamp(out, delay, n, gg, gain, lv, pk);
+		else
+			dg_kernel(out, delay, n, gain, gv);
+	}
+	return cl;
 }
 
+/* Before a block of n frames: room for a short block after the delay line. */
+static void dg_hist_prepare(struct dg_guard *g, uint32_t n)
+{
+	uint32_t d = g->la;
+	if (n >= d || g->hist_start + d + n <= DG_HIST * d)
+		return;
+	for (uint32_t c = 0; c < g->channels; c++) {
+		float *h = g->delay + (size_t) c * DG_HIST * d;
+		memmove(h, h + g->hist_start, d * sizeof(float));
+	}
+	g->hist_start = 0;
+}
+
+/* After the block: a long one left its tail at the history's start. */
+static void dg_hist_done(struct dg_guard *g, uint32_t n)
+{
+	g->hist_start = n >= g->la ? 0 : g->hist_start + n;
+}
+
+/* Limiter at rest and |in| <= 1 checked: |out| <= gain without any clamp. */
 static void dg_fast(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
 		    uint32_t n, const float *gvec)
 {
-	for (uint32_t c = 0; c < g->channels; c++) {
-		float *ring = g->delay + (size_t) c * g->la;
-		uint32_t pos = g->delay_pos, i = 0;
-		while (i < n) {
-			uint32_t seg = g->la - pos;
-			if (seg > n - i)
-				seg = n - i;
-			dg_delay_gain(ring + pos, out[c] + off + i, in[c] + off + i, seg, g->gain,
-				      gvec ? gvec + i : NULL);
-			i += seg;
-			pos += seg;
-			if (pos == g->la)
-				pos = 0;
-		}
-	}
-	dg_advance(g, n);
+	dg_hist_prepare(g, n);
+	for (uint32_t c = 0; c < g->channels; c++)
+		dg_apply(g, g->delay + (size_t) c * DG_HIST * g->la, out[c] + off, in[c] + off, n,
+			 g->gain, gvec, NULL, NULL, NULL);
+	dg_hist_done(g, n);
+	g->now += n;
 }
 
 /* Limiter gain for the output frame now - D, after the input frame with linked
@@ -435,59 +474,31 @@ static float dg_limiter_step(struct dg_guard *g, float p)
 	return gl < 1.0f ? gl : 1.0f;
 }
 
-/* Rare path for blocks holding NaN or Inf: frame by frame, such samples become 0. */
-static void dg_slow_nonfinite(struct dg_guard *g, float *const *out, const float *const *in,
-			      uint32_t off, uint32_t n, const float *gvec)
+/* Copies a channel with NaN and Inf replaced by 0 (rare: only for blocks holding them). */
+static const float *dg_sanitize(struct dg_guard *g, const float *x, uint32_t n)
 {
-	uint32_t nch = g->channels, la = g->la;
-	float peak = g->peak, min_glim = g->min_glim;
-
-	for (uint32_t i = off; i < off + n; i++) {
-		float p = 0.0f;
-		for (uint32_t c = 0; c < nch; c++) {
-			float a = fabsf(in[c][i]);
-			if (a <= FLT_MAX)
-				p = a > p ? a : p;
+	for (uint32_t i = 0; i < n; i++) {
+		float v = x[i];
+		if (!(fabsf(v) <= FLT_MAX)) {
+			v = 0.0f;
+			g->clamps++;
 		}
-		uint32_t pos = g->delay_pos;
-		float glim = dg_limiter_step(g, p);
-		float lim = gvec ? gvec[i - off] : g->gain;
-		float gg = glim * lim;
-		min_glim = glim < min_glim ? glim : min_glim;
-
-		for (uint32_t c = 0; c < nch; c++) {
-			float *slot = &g->delay[(size_t) c * la + pos];
-			float x = in[c][i];
-			if (!(fabsf(x) <= FLT_MAX)) {
-				x = 0.0f;
-				g->clamps++;
-			}
-			float y = *slot * gg;
-			*slot = x;
-			if (fabsf(y) > lim) {
-				g->clamps++;
-				y = copysignf(lim, y);
-			}
-			float a = fabsf(y);
-			peak = a > peak ? a : peak;
-			out[c][i] = y;
-		}
-		if (++g->delay_pos == la)
-			g->delay_pos = 0;
+		g->xbuf[i] = v;
 	}
-	g->peak = peak;
-	g->min_glim = min_glim;
+	return g->xbuf;
 }
 
 /* The limiter at work: per-frame gains first (one scalar pass over the linked
  * peaks), then every channel as vectors with the final clamp. */
 static void dg_slow(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
-		    uint32_t n, const float *gvec)
+		    uint32_t n, const float *gvec, bool nonfinite)
 {
 	int32_t *pb = (int32_t *) (void *) g->lbuf;
+	uint64_t clamps = g->clamps;
 	memset(pb, 0, n * sizeof(*pb));
 	for (uint32_t c = 0; c < g->channels; c++)
-		dg_link_peak(pb, in[c] + off, n);
+		dg_link_peak(pb, nonfinite ? dg_sanitize(g, in[c] + off, n) : in[c] + off, n);
+	g->clamps = clamps; /* counted once, in the apply pass below */
 
 	float min_glim = g->min_glim;
 	for (uint32_t i = 0; i < n; i++) {
@@ -501,64 +512,67 @@ static void dg_slow(struct dg_guard *g, float *const *out, const float *const *i
 	g->min_glim = min_glim;
 
 	int32_t pk = 0;
-	uint32_t clamps = 0;
+	dg_hist_prepare(g, n);
 	for (uint32_t c = 0; c < g->channels; c++) {
-		float *ring = g->delay + (size_t) c * g->la;
-		uint32_t pos = g->delay_pos, i = 0;
-		while (i < n) {
-			uint32_t seg = g->la - pos;
-			if (seg > n - i)
-				seg = n - i;
-			clamps += dg_delay_gain_clamp(ring + pos, out[c] + off + i,
-						      in[c] + off + i, seg, g->lbuf + i, g->gain,
-						      gvec ? gvec + i : NULL, &pk);
-			i += seg;
-			pos += seg;
-			if (pos == g->la)
-				pos = 0;
-		}
+		const float *x = nonfinite ? dg_sanitize(g, in[c] + off, n) : in[c] + off;
+		g->clamps += dg_apply(g, g->delay + (size_t) c * DG_HIST * g->la, out[c] + off, x,
+				      n, g->gain, NULL, g->lbuf, gvec, &pk);
 	}
-	g->clamps += clamps;
+	dg_hist_done(g, n);
 	float p;
 	memcpy(&p, &pk, sizeof(p));
 	g->peak = p > g->peak ? p : g->peak;
-	g->delay_pos = (uint32_t) (((uint64_t) g->delay_pos + n) % g->la);
+}
+
+static int32_t dg_block_peak(struct dg_guard *g, const float *const *in, uint32_t off, uint32_t n)
+{
+	int32_t pk = 0;
+	for (uint32_t c = 0; c < g->channels; c++) {
+		int32_t b = dg_peak_bits(in[c] + off, n);
+		pk = b > pk ? b : pk;
+	}
+	return pk;
+}
+
+static void dg_meter_fast(struct dg_guard *g, int32_t pk, float gmax)
+{
+	float p;
+	memcpy(&p, &pk, sizeof(p));
+	/* Metered from the input a lookahead early: the same values, once delayed. */
+	p *= gmax;
+	g->peak = p > g->peak ? p : g->peak;
 }
 
 void dg_guard_process(struct dg_guard *g, float *const *out, const float *const *in,
 		      uint32_t n_frames)
 {
+	bool rest = g->dq_len == 0 && g->box_reduced == 0;
+	if (rest && g->ramp_frames == 0) {
+		/* The common case in one pass per channel, whatever the block size. */
+		int32_t pk = dg_block_peak(g, in, 0, n_frames);
+		if (pk <= DG_ONE_BITS) {
+			dg_meter_fast(g, pk, g->gain);
+			dg_fast(g, out, in, 0, n_frames, NULL);
+			return;
+		}
+	}
 	for (uint32_t off = 0; off < n_frames;) {
 		uint32_t n = n_frames - off;
 		if (n > DG_CHUNK)
 			n = DG_CHUNK;
 
 		const float *gvec = NULL;
-		float gmax = g->gain;
 		if (g->ramp_frames > 0) {
 			dg_ramp(g, n);
 			gvec = g->gbuf;
-			gmax = g->gain; /* the ramp only rises */
 		}
-
-		int32_t pk = 0;
-		for (uint32_t c = 0; c < g->channels; c++) {
-			int32_t b = dg_peak_bits(in[c] + off, n);
-			pk = b > pk ? b : pk;
-		}
-		/* At rest: no over in the window, release done, box all ones. */
-		bool rest = g->dq_len == 0 && g->box_reduced == 0;
+		int32_t pk = dg_block_peak(g, in, off, n);
+		rest = g->dq_len == 0 && g->box_reduced == 0;
 		if (rest && pk <= DG_ONE_BITS) {
-			float p;
-			memcpy(&p, &pk, sizeof(p));
-			/* Meter from the input a lookahead early: the same values, once delayed. */
-			p *= gmax;
-			g->peak = p > g->peak ? p : g->peak;
+			dg_meter_fast(g, pk, g->gain); /* the ramp only rises: gain is the max */
 			dg_fast(g, out, in, off, n, gvec);
-		} else if (pk <= 0x7f7fffff) {
-			dg_slow(g, out, in, off, n, gvec);
 		} else {
-			dg_slow_nonfinite(g, out, in, off, n, gvec);
+			dg_slow(g, out, in, off, n, gvec, pk > 0x7f7fffff);
 		}
 		off += n;
 	}
