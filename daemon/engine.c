@@ -101,9 +101,12 @@ const struct dg_config *dg_engine_config(const struct dg_engine *e)
 	return &e->cfg;
 }
 
-/* Mode and ceiling from what is known about the device now. */
-static void decide(struct dg_engine *e, struct dg_device *dev)
+/* Mode and ceiling from what is known about the device now. quiet: report only a
+ * changed decision (control events also come for volume and other elements). */
+static void decide_quiet(struct dg_engine *e, struct dg_device *dev, bool quiet)
 {
+	struct dg_decision old = dev->decision;
+	bool was_decided = dev->decided;
 	const struct dg_conf_device *dc;
 	struct dg_mode_map map;
 	struct dg_mode_result mode;
@@ -121,7 +124,18 @@ static void decide(struct dg_engine *e, struct dg_device *dev)
 	dg_mode_resolve(dev->ctl ? &dev->ctl_state : NULL, &map, cfg_mode, &mode);
 	dg_policy_decide(&e->cfg, &e->hp, dc, &dac, &mode, dev->uac_err == 0, &dev->decision);
 	dev->decided = true;
+	if (quiet && was_decided && old.mode.mode == dev->decision.mode.mode &&
+	    old.mode.source == dev->decision.mode.source &&
+	    strcmp(old.output, dev->decision.output) == 0 &&
+	    strcmp(old.mode.detail, dev->decision.mode.detail) == 0 &&
+	    old.ceiling_db == dev->decision.ceiling_db)
+		return;
 	report(e, DG_ENGINE_DECISION, dev, NULL);
+}
+
+static void decide(struct dg_engine *e, struct dg_device *dev)
+{
+	decide_quiet(e, dev, false);
 }
 
 static void read_ctl(struct dg_engine *e, struct dg_device *dev)
@@ -377,7 +391,7 @@ void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n)
 		} else if (r > 0) {
 
 			read_ctl(e, d);
-			decide(e, d);
+			decide_quiet(e, d, true);
 		}
 	}
 	if (e->mon_pfd >= 0 && e->mon_pfd < n && (pfds[e->mon_pfd].revents & POLLIN)) {
