@@ -60,15 +60,12 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "once", no_argument, NULL, '1' },
-		{ "ctl", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"verbose", no_argument, NULL, 'v'},   {"once", no_argument, NULL, '1'},
+	    {"ctl", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},   {NULL, 0, NULL, 0},
 	};
-	struct dg_engine_options opts = { 0 };
-	struct daemon d = { 0 };
+	struct dg_engine_options opts = {0};
+	struct daemon d = {0};
 	struct dg_engine *engine = NULL;
 	bool once = false;
 	sigset_t mask;
@@ -147,7 +144,7 @@ int main(int argc, char **argv)
 		pfds[n].fd = sfd;
 		pfds[n].events = POLLIN;
 		pfds[n].revents = 0;
-		if (poll(pfds, (nfds_t)n + 1, -1) < 0) {
+		if (poll(pfds, (nfds_t) n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "dacguardd: poll: %s\n", strerror(errno));
@@ -157,14 +154,15 @@ int main(int argc, char **argv)
 		if (pfds[n].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					printf("reloading configuration\n");
 					fflush(stdout);
 					dg_engine_load_config(engine);
 				} else {
 					if (d.verbose)
-						printf("dacguardd: signal %u, exiting\n", si.ssi_signo);
+						printf("dacguardd: signal %u, exiting\n",
+						       si.ssi_signo);
 					status = EXIT_SUCCESS;
 					goto out;
 				}

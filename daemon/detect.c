@@ -64,7 +64,7 @@ static int parse_hex16(const char *s, uint16_t *v)
 		end++;
 	if (errno || end == s || *end != '\0' || x > 0xffff)
 		return -EINVAL;
-	*v = (uint16_t)x;
+	*v = (uint16_t) x;
 	return 0;
 }
 
@@ -105,7 +105,7 @@ ssize_t dg_detect_read_binary(const char *path, uint8_t **out, size_t max)
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		len += (size_t) n;
 	}
 	close(fd);
 	if (r < 0) {
@@ -113,7 +113,7 @@ ssize_t dg_detect_read_binary(const char *path, uint8_t **out, size_t max)
 		return r;
 	}
 	*out = buf;
-	return (ssize_t)len;
+	return (ssize_t) len;
 }
 
 void dg_card_clear(struct dg_card *card)
@@ -155,14 +155,14 @@ int dg_detect_read_card(struct udev_device *dev, struct dg_card *card)
 
 	config = udev_device_get_sysattr_value(usb, "bConfigurationValue");
 	if (config)
-		card->config_value = (uint8_t)atoi(config);
+		card->config_value = (uint8_t) atoi(config);
 
 	snprintf(path, sizeof(path), "%s/descriptors", card->usb_syspath);
 	n = dg_detect_read_binary(path, &card->descriptors, DG_DESCRIPTORS_MAX);
 	if (n < 0)
-		card->descriptors_err = (int)n;
+		card->descriptors_err = (int) n;
 	else
-		card->descriptors_len = (size_t)n;
+		card->descriptors_len = (size_t) n;
 	return 0;
 }
 
@@ -182,7 +182,8 @@ int dg_detect_enumerate(struct udev *udev, dg_detect_card_fn fn, void *data)
 		udev_enumerate_unref(e);
 		return r;
 	}
-	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+	{
 		struct udev_device *dev;
 
 		dev = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));

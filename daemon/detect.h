@@ -15,17 +15,17 @@
 
 /* A USB sound card as udev and sysfs show it. */
 struct dg_card {
-	char syspath[PATH_MAX];      /* the card device: .../sound/cardN */
-	char usb_syspath[PATH_MAX];  /* its usb_device parent */
-	int number;                  /* N of cardN */
+	char syspath[PATH_MAX];	    /* the card device: .../sound/cardN */
+	char usb_syspath[PATH_MAX]; /* its usb_device parent */
+	int number;		    /* N of cardN */
 	uint16_t vendor_id;
 	uint16_t product_id;
 	char manufacturer[DG_NAME_MAX];
 	char product[DG_NAME_MAX];
-	uint8_t config_value;        /* bConfigurationValue; 0 = unknown (parse the first) */
-	uint8_t *descriptors;        /* raw bytes of <usb_syspath>/descriptors; NULL if unreadable */
+	uint8_t config_value; /* bConfigurationValue; 0 = unknown (parse the first) */
+	uint8_t *descriptors; /* raw bytes of <usb_syspath>/descriptors; NULL if unreadable */
 	size_t descriptors_len;
-	int descriptors_err;         /* 0, or negative errno from reading them */
+	int descriptors_err; /* 0, or negative errno from reading them */
 };
 
 /* True for a sound card device (sysname cardN), whatever its bus. */

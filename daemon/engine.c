@@ -15,7 +15,7 @@ struct dg_engine {
 	void *user;
 	struct udev *udev;
 	struct udev_monitor *mon;
-	int mon_pfd;                 /* index in the last pollfds array, -1 = none */
+	int mon_pfd; /* index in the last pollfds array, -1 = none */
 	struct dg_config cfg;
 	struct dg_db db;
 	struct dg_headphone_db hp;
@@ -181,21 +181,19 @@ static void identify(struct dg_engine *e, struct dg_device *dev)
 		snprintf(dev->uac_msg, sizeof(dev->uac_msg), "cannot read descriptors: %s",
 			 strerror(-c->descriptors_err));
 	} else {
-		dev->uac_err = dg_uac_parse_config(c->descriptors, c->descriptors_len,
-						   c->config_value, &dev->uac, dev->uac_msg,
-						   sizeof(dev->uac_msg));
+		dev->uac_err =
+		    dg_uac_parse_config(c->descriptors, c->descriptors_len, c->config_value,
+					&dev->uac, dev->uac_msg, sizeof(dev->uac_msg));
 		/* a config value that does not exist in the blob: the first one */
 		if (dev->uac_err == -ENOENT && c->config_value != 0)
-			dev->uac_err = dg_uac_parse(c->descriptors, c->descriptors_len,
-						    &dev->uac, dev->uac_msg,
-						    sizeof(dev->uac_msg));
+			dev->uac_err = dg_uac_parse(c->descriptors, c->descriptors_len, &dev->uac,
+						    dev->uac_msg, sizeof(dev->uac_msg));
 	}
 	if (dev->uac_err < 0)
 		report(e, DG_ENGINE_ERROR, dev, "card%d: %s/descriptors: %s; failing safe",
-		       c->number, c->usb_syspath, dev->uac_msg[0] ? dev->uac_msg
-							       : strerror(-dev->uac_err));
-	dev->entry = dg_db_match(&e->db, c->vendor_id, c->product_id, c->manufacturer,
-				 c->product);
+		       c->number, c->usb_syspath,
+		       dev->uac_msg[0] ? dev->uac_msg : strerror(-dev->uac_err));
+	dev->entry = dg_db_match(&e->db, c->vendor_id, c->product_id, c->manufacturer, c->product);
 }
 
 static struct dg_device *find_device(struct dg_engine *e, const char *syspath)
@@ -301,7 +299,7 @@ int dg_engine_load_config(struct dg_engine *e)
 	struct dg_headphone_db hp;
 	struct dg_db db;
 	struct dg_config cfg;
-	struct dg_errors errors = { 0 };
+	struct dg_errors errors = {0};
 	int r;
 
 	r = dg_paths_init(&paths);
@@ -413,11 +411,11 @@ void dg_device_format(const struct dg_device *dev, char *buf, size_t size)
 	size_t len = 0;
 	int n;
 
-#define APPEND(...)                                                        \
-	do {                                                               \
-		n = snprintf(buf + len, len < size ? size - len : 0, __VA_ARGS__); \
-		if (n > 0)                                                 \
-			len += (size_t)n;                                  \
+#define APPEND(...)                                                                                \
+	do {                                                                                       \
+		n = snprintf(buf + len, len < size ? size - len : 0, __VA_ARGS__);                 \
+		if (n > 0)                                                                         \
+			len += (size_t) n;                                                         \
 	} while (0)
 
 	if (size == 0)
@@ -441,14 +439,15 @@ void dg_device_format(const struct dg_device *dev, char *buf, size_t size)
 		const struct dg_output_decision *o = &d->outputs[i];
 
 		if (strcmp(o->id, d->output) == 0)
-			APPEND(" headphone=%s spl@0dBFS=%.1f", o->headphone[0] ? o->headphone : "none",
-			       o->level.spl_at_0dbfs);
+			APPEND(" headphone=%s spl@0dBFS=%.1f",
+			       o->headphone[0] ? o->headphone : "none", o->level.spl_at_0dbfs);
 	}
 	if (d->n_outputs > 1) {
 		APPEND(" others:");
 		for (size_t i = 0; i < d->n_outputs; i++)
 			if (strcmp(d->outputs[i].id, d->output) != 0)
-				APPEND(" %s=%.1f", d->outputs[i].id, d->outputs[i].level.ceiling_db);
+				APPEND(" %s=%.1f", d->outputs[i].id,
+				       d->outputs[i].level.ceiling_db);
 	}
 #undef APPEND
 }

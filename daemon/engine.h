@@ -18,10 +18,10 @@
 struct dg_device {
 	struct dg_card card;
 	struct dg_uac uac;
-	int uac_err;                    /* 0 or the dg_uac_parse error */
+	int uac_err; /* 0 or the dg_uac_parse error */
 	char uac_msg[160];
 	const struct dg_db_entry *entry; /* NULL: unknown device */
-	struct dg_mode_ctl *ctl;        /* NULL when the control device could not be opened */
+	struct dg_mode_ctl *ctl;	 /* NULL when the control device could not be opened */
 	int ctl_err;
 	char ctl_name[64];
 	struct dg_ctl_state ctl_state;
@@ -34,18 +34,18 @@ struct dg_device {
 };
 
 enum dg_engine_event {
-	DG_ENGINE_DECISION,   /* a card was (re)identified or its mode changed */
-	DG_ENGINE_REMOVED,    /* a card went away (dev is still valid during the call) */
-	DG_ENGINE_UEVENT,     /* any uevent on a card, before it is acted on (msg = action) */
-	DG_ENGINE_ERROR,      /* something failed; msg says what (dev may be NULL) */
+	DG_ENGINE_DECISION, /* a card was (re)identified or its mode changed */
+	DG_ENGINE_REMOVED,  /* a card went away (dev is still valid during the call) */
+	DG_ENGINE_UEVENT,   /* any uevent on a card, before it is acted on (msg = action) */
+	DG_ENGINE_ERROR,    /* something failed; msg says what (dev may be NULL) */
 };
 
 typedef void (*dg_engine_fn)(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 			     const char *msg);
 
 struct dg_engine_options {
-	const char *ctl_override;      /* open this ctl instead of "hw:N" (tests) */
-	bool no_ctl;                   /* do not open control devices */
+	const char *ctl_override; /* open this ctl instead of "hw:N" (tests) */
+	bool no_ctl;		  /* do not open control devices */
 };
 
 struct dg_engine;

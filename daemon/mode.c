@@ -77,7 +77,8 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_ctl_state *s
 		return 0;
 	type = snd_ctl_elem_info_get_type(info);
 	if (type == SND_CTL_ELEM_TYPE_BOOLEAN &&
-	    snd_ctl_elem_id_get_interface(id) == SND_CTL_ELEM_IFACE_CARD && ends_with(name, " Jack")) {
+	    snd_ctl_elem_id_get_interface(id) == SND_CTL_ELEM_IFACE_CARD &&
+	    ends_with(name, " Jack")) {
 		struct dg_ctl_jack *j;
 
 		if (state->n_jacks >= DG_CTL_MAX_JACKS)
@@ -157,7 +158,7 @@ int dg_mode_ctl_pollfds(struct dg_mode_ctl *ctl, struct pollfd *pfds, int max)
 		return n;
 	if (n > max)
 		return -ENOSPC;
-	return snd_ctl_poll_descriptors(ctl->handle, pfds, (unsigned int)n);
+	return snd_ctl_poll_descriptors(ctl->handle, pfds, (unsigned int) n);
 }
 
 int dg_mode_ctl_dispatch(struct dg_mode_ctl *ctl, struct pollfd *pfds, int n)
@@ -166,7 +167,7 @@ int dg_mode_ctl_dispatch(struct dg_mode_ctl *ctl, struct pollfd *pfds, int n)
 	unsigned short revents = 0;
 	int r, changed = 0;
 
-	r = snd_ctl_poll_descriptors_revents(ctl->handle, pfds, (unsigned int)n, &revents);
+	r = snd_ctl_poll_descriptors_revents(ctl->handle, pfds, (unsigned int) n, &revents);
 	if (r < 0)
 		return r;
 	if (revents & (POLLERR | POLLHUP | POLLNVAL))
@@ -227,7 +228,8 @@ void dg_mode_resolve(const struct dg_ctl_state *state, const struct dg_mode_map 
 
 			if (!j->control || !j->output || !jack_plugged(state, j->control))
 				continue;
-			if (!found || (output_is_balanced(j->output) && !output_is_balanced(found->output)))
+			if (!found ||
+			    (output_is_balanced(j->output) && !output_is_balanced(found->output)))
 				found = j;
 		}
 		if (found) {
@@ -243,8 +245,8 @@ void dg_mode_resolve(const struct dg_ctl_state *state, const struct dg_mode_map 
 				for (size_t k = 0; k < s->n_items; k++) {
 					if (s->items[k] && s->outputs[k] &&
 					    strcmp(s->items[k], state->enums[e].item) == 0) {
-						set_result(res, DG_MODE_SOURCE_SELECTOR, s->outputs[k],
-							   s->control, s->items[k]);
+						set_result(res, DG_MODE_SOURCE_SELECTOR,
+							   s->outputs[k], s->control, s->items[k]);
 						return;
 					}
 				}

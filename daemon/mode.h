@@ -9,19 +9,19 @@
 
 #include "model.h"
 
-#define DG_CTL_NAME_MAX 64      /* SNDRV_CTL_ELEM_ID_NAME_MAXLEN is 44 */
+#define DG_CTL_NAME_MAX	 64 /* SNDRV_CTL_ELEM_ID_NAME_MAXLEN is 44 */
 #define DG_CTL_MAX_JACKS 16
 #define DG_CTL_MAX_ENUMS 32
 
 /* What the control device says right now. */
 struct dg_ctl_jack {
-	char name[DG_CTL_NAME_MAX];  /* "Speaker - Output Jack" */
+	char name[DG_CTL_NAME_MAX]; /* "Speaker - Output Jack" */
 	bool plugged;
 };
 
 struct dg_ctl_enum {
 	char name[DG_CTL_NAME_MAX];
-	char item[DG_CTL_NAME_MAX];  /* name of the current item (first channel) */
+	char item[DG_CTL_NAME_MAX]; /* name of the current item (first channel) */
 };
 
 struct dg_ctl_state {
@@ -74,7 +74,7 @@ struct dg_mode_map {
 struct dg_mode_result {
 	enum dg_mode mode;
 	enum dg_mode_source source;
-	char output[DG_ID_MAX];          /* the output named by a jack or selector, else "" */
+	char output[DG_ID_MAX];		  /* the output named by a jack or selector, else "" */
 	char detail[2 * DG_CTL_NAME_MAX]; /* the control (and item) that decided, else "" */
 };
 

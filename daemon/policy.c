@@ -76,8 +76,8 @@ void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db 
 	for (size_t i = 0; i < dac->n_outputs && i < DG_MAX_OUTPUTS; i++) {
 		const struct dg_output *o = &dac->outputs[i];
 		struct dg_output_decision *d = &out->outputs[out->n_outputs++];
-		const struct dg_conf_output *co = dev_conf ? dg_conf_device_find_output(dev_conf, o->id)
-							   : NULL;
+		const struct dg_conf_output *co =
+		    dev_conf ? dg_conf_device_find_output(dev_conf, o->id) : NULL;
 		const char *hp_id = co && co->headphone[0] ? co->headphone : cfg->default_headphone;
 		const struct dg_headphone *h = hp ? dg_headphone_db_find(hp, hp_id) : NULL;
 

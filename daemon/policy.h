@@ -14,9 +14,9 @@
 
 struct dg_output_decision {
 	char id[DG_ID_MAX];
-	char headphone[DG_NAME_MAX];   /* the profile used; "" when none was found */
-	struct dg_level level;         /* ceiling_db includes the config's and the hard ceiling */
-	bool candidate;                /* may be the live output in the current mode */
+	char headphone[DG_NAME_MAX]; /* the profile used; "" when none was found */
+	struct dg_level level;	     /* ceiling_db includes the config's and the hard ceiling */
+	bool candidate;		     /* may be the live output in the current mode */
 };
 
 struct dg_decision {
@@ -27,8 +27,8 @@ struct dg_decision {
 	/* What applies now: the lowest ceiling among the candidates (fail-safe). */
 	double ceiling_db;
 	enum dg_limit limited_by;
-	char output[DG_ID_MAX];        /* the output that set it; "" for an unknown device */
-	bool descriptors_ok;           /* false: descriptors unreadable or malformed */
+	char output[DG_ID_MAX]; /* the output that set it; "" for an unknown device */
+	bool descriptors_ok;	/* false: descriptors unreadable or malformed */
 };
 
 /* Builds the mode map of a database entry (its strings stay owned by the entry). */

@@ -169,7 +169,8 @@ static void text_device(const struct dg_device *dev)
 	printf("Syspath:         %s\n", dev->card.syspath);
 	printf("USB:             %04x:%04x \"%s\" \"%s\"\n", dev->card.vendor_id,
 	       dev->card.product_id, dev->card.manufacturer, dev->card.product);
-	printf("Model:           %s\n", d->dac.known ? d->dac.model : "unknown (not in the database)");
+	printf("Model:           %s\n",
+	       d->dac.known ? d->dac.model : "unknown (not in the database)");
 	if (dev->uac_err == 0) {
 		printf("UAC:             %u\n", dev->uac.uac_version);
 		for (size_t i = 0; i < dev->uac.n_terminals; i++) {
@@ -178,7 +179,8 @@ static void text_device(const struct dg_device *dev)
 			printf("Terminal:        %u %s 0x%04x %s%s\n", t->id,
 			       t->dir == DG_UAC_TERMINAL_OUTPUT ? "output" : "input", t->type,
 			       dg_uac_terminal_type_name(t->type),
-			       t->connector_control != DG_UAC_CTL_NONE ? " (connector control)" : "");
+			       t->connector_control != DG_UAC_CTL_NONE ? " (connector control)"
+								       : "");
 		}
 	} else {
 		printf("Descriptors:     invalid: %s\n", dev->uac_msg);
@@ -192,13 +194,14 @@ static void text_device(const struct dg_device *dev)
 	for (size_t i = 0; i < d->n_outputs; i++) {
 		const struct dg_output_decision *o = &d->outputs[i];
 
-		printf("Output:          %-10s ceiling %6.1f dB (%s), %.1f dB SPL at 0 dBFS with %s%s\n",
+		printf("Output:          %-10s ceiling %6.1f dB (%s), %.1f dB SPL at 0 dBFS with "
+		       "%s%s\n",
 		       o->id, o->level.ceiling_db, dg_limit_to_string(o->level.limited_by),
 		       o->level.spl_at_0dbfs, o->headphone[0] ? o->headphone : "no headphone",
 		       o->candidate ? "" : " (not in use)");
 	}
-	printf("Ceiling:         %.1f dB (%s)%s%s\n", d->ceiling_db, dg_limit_to_string(d->limited_by),
-	       d->output[0] ? " from " : "", d->output);
+	printf("Ceiling:         %.1f dB (%s)%s%s\n", d->ceiling_db,
+	       dg_limit_to_string(d->limited_by), d->output[0] ? " from " : "", d->output);
 	dg_device_format(dev, line, sizeof(line));
 	printf("Decision:        %s\n\n", line);
 }
@@ -206,12 +209,12 @@ static void text_device(const struct dg_device *dev)
 int ctl_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "ctl", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"ctl", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct dg_engine_options eopts = { 0 };
+	struct dg_engine_options eopts = {0};
 	struct dg_engine *e = NULL;
 	bool json = false;
 	int c, r;
@@ -244,7 +247,8 @@ int ctl_list(int argc, char **argv)
 	dg_engine_load_config(e);
 	r = dg_engine_enumerate(e);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl list: cannot enumerate sound cards: %s\n", strerror(-r));
+		fprintf(stderr, "dacguardctl list: cannot enumerate sound cards: %s\n",
+			strerror(-r));
 		dg_engine_free(e);
 		return 1;
 	}

@@ -22,7 +22,7 @@ static void stamp(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	printf("%5lld.%03ld ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+	printf("%5lld.%03ld ", (long long) ts.tv_sec, ts.tv_nsec / 1000000);
 }
 
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
@@ -53,11 +53,11 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 int ctl_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "ctl", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"ctl", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct dg_engine_options eopts = { 0 };
+	struct dg_engine_options eopts = {0};
 	struct dg_engine *e = NULL;
 	sigset_t mask;
 	int c, r, sfd, status = 1;
@@ -104,8 +104,8 @@ int ctl_monitor(int argc, char **argv)
 		struct pollfd pfds[MAX_POLLFDS];
 		int n = dg_engine_pollfds(e, pfds, MAX_POLLFDS - 1);
 
-		pfds[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (poll(pfds, (nfds_t)n + 1, -1) < 0) {
+		pfds[n] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		if (poll(pfds, (nfds_t) n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -20,7 +20,7 @@
 
 enum { KEY_JACK = 0, KEY_SELECT, N_KEYS };
 
-static const char *const select_items[] = { "SE", "BAL", "LINE", "OFF" };
+static const char *const select_items[] = {"SE", "BAL", "LINE", "OFF"};
 #define N_ITEMS (sizeof(select_items) / sizeof(select_items[0]))
 
 struct dgtest {
@@ -29,7 +29,7 @@ struct dgtest {
 	char base[NAME_MAX + 1];
 	long jack;
 	unsigned int select;
-	unsigned int pending;  /* bit per key */
+	unsigned int pending; /* bit per key */
 };
 
 static void load_state(struct dgtest *t)
@@ -77,7 +77,8 @@ static int dgtest_elem_list(snd_ctl_ext_t *ext, unsigned int offset, snd_ctl_ele
 {
 	snd_ctl_elem_id_set_interface(id, offset == KEY_JACK ? SND_CTL_ELEM_IFACE_CARD
 							     : SND_CTL_ELEM_IFACE_MIXER);
-	snd_ctl_elem_id_set_name(id, offset == KEY_JACK ? "Speaker - Output Jack" : "Output Select");
+	snd_ctl_elem_id_set_name(id,
+				 offset == KEY_JACK ? "Speaker - Output Jack" : "Output Select");
 	return 0;
 }
 
@@ -170,7 +171,7 @@ static int dgtest_read_event(snd_ctl_ext_t *ext, snd_ctl_elem_id_t *id, unsigned
 
 	while ((n = read(ext->poll_fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
+			const struct inotify_event *ev = (const struct inotify_event *) p;
 
 			if (ev->len > 0 && strcmp(ev->name, t->base) == 0)
 				relevant = true;
@@ -192,19 +193,19 @@ static int dgtest_read_event(snd_ctl_ext_t *ext, snd_ctl_elem_id_t *id, unsigned
 }
 
 static const snd_ctl_ext_callback_t dgtest_callback = {
-	.close = dgtest_close,
-	.elem_count = dgtest_elem_count,
-	.elem_list = dgtest_elem_list,
-	.find_elem = dgtest_find_elem,
-	.get_attribute = dgtest_get_attribute,
-	.get_integer_info = dgtest_get_integer_info,
-	.get_enumerated_info = dgtest_get_enumerated_info,
-	.get_enumerated_name = dgtest_get_enumerated_name,
-	.read_integer = dgtest_read_integer,
-	.read_enumerated = dgtest_read_enumerated,
-	.write_enumerated = dgtest_write_enumerated,
-	.subscribe_events = dgtest_subscribe_events,
-	.read_event = dgtest_read_event,
+    .close = dgtest_close,
+    .elem_count = dgtest_elem_count,
+    .elem_list = dgtest_elem_list,
+    .find_elem = dgtest_find_elem,
+    .get_attribute = dgtest_get_attribute,
+    .get_integer_info = dgtest_get_integer_info,
+    .get_enumerated_info = dgtest_get_enumerated_info,
+    .get_enumerated_name = dgtest_get_enumerated_name,
+    .read_integer = dgtest_read_integer,
+    .read_enumerated = dgtest_read_enumerated,
+    .write_enumerated = dgtest_write_enumerated,
+    .subscribe_events = dgtest_subscribe_events,
+    .read_event = dgtest_read_event,
 };
 
 SND_CTL_PLUGIN_DEFINE_FUNC(dgtest);
@@ -217,13 +218,15 @@ SND_CTL_PLUGIN_DEFINE_FUNC(dgtest)
 	char dir[PATH_MAX];
 	int err;
 
-	snd_config_for_each(i, next, conf) {
+	snd_config_for_each(i, next, conf)
+	{
 		snd_config_t *n = snd_config_iterator_entry(i);
 		const char *id;
 
 		if (snd_config_get_id(n, &id) < 0)
 			continue;
-		if (strcmp(id, "comment") == 0 || strcmp(id, "type") == 0 || strcmp(id, "hint") == 0)
+		if (strcmp(id, "comment") == 0 || strcmp(id, "type") == 0 ||
+		    strcmp(id, "hint") == 0)
 			continue;
 		if (strcmp(id, "state") == 0 && snd_config_get_string(n, &state) >= 0)
 			continue;

@@ -27,9 +27,9 @@
 #include "engine.h"
 
 #define DEVICES_DIR DG_SOURCE_DIR "/tests/data/devices"
-#define D50S_CARD "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1"
-#define D10S_CARD "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/sound/card2"
-#define TIMEOUT_MS 5000
+#define D50S_CARD   "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1"
+#define D10S_CARD   "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/sound/card2"
+#define TIMEOUT_MS  5000
 /* The target is 100 ms; a decision far slower than that is a failure. */
 #define LATENCY_FAIL_MS 1000.0
 
@@ -46,7 +46,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-static void write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void write_file(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void write_file(const char *path, const char *fmt, ...)
 {
@@ -192,8 +193,9 @@ static char *make_d50s_variant(const char *product, size_t descriptor_hex_chars,
 					fprintf(f, "A: product=%s\\n\n", product);
 					continue;
 				}
-				if (descriptor_hex_chars && strncmp(l, "H: descriptors=", 15) == 0) {
-					fprintf(f, "%.*s\n", (int)(15 + descriptor_hex_chars), l);
+				if (descriptor_hex_chars &&
+				    strncmp(l, "H: descriptors=", 15) == 0) {
+					fprintf(f, "%.*s\n", (int) (15 + descriptor_hex_chars), l);
 					continue;
 				}
 				fprintf(f, "%s\n", l);
@@ -240,7 +242,8 @@ static void write_config(const char *extra_conf)
 		   "    source = \"test\"\n"
 		   "    jacks = { \"Speaker - Output Jack\" = \"bal-4.4\" }\n"
 		   "    selectors = [ { control = \"Output Select\"\n"
-		   "                    items = { \"SE\" = \"se-6.35\" \"BAL\" = \"bal-4.4\" \"LINE\" = \"line-rca\" } } ]\n"
+		   "                    items = { \"SE\" = \"se-6.35\" \"BAL\" = \"bal-4.4\" "
+		   "\"LINE\" = \"line-rca\" } } ]\n"
 		   "    outputs = [\n"
 		   "      { id = \"line-rca\" vout-vrms = 2.0 zout-ohm = 100 source = \"test\" }\n"
 		   "      { id = \"se-6.35\" vout-vrms = 1.0 zout-ohm = 1 source = \"test\" }\n"
@@ -250,7 +253,8 @@ static void write_config(const char *extra_conf)
 		   "  { vendor = \"Topping\" model = \"D10s\"\n"
 		   "    match = { usb = \"152a:8750\" product = \"D10s\" }\n"
 		   "    source = \"test\"\n"
-		   "    outputs = [ { id = \"line-rca\" vout-vrms = 2.0 zout-ohm = 50 source = \"test\" } ]\n"
+		   "    outputs = [ { id = \"line-rca\" vout-vrms = 2.0 zout-ohm = 50 source = "
+		   "\"test\" } ]\n"
 		   "  }\n"
 		   "]\n");
 	snprintf(path, sizeof(path), "%s/conf", tmpdir);
@@ -283,18 +287,18 @@ static void write_alsa_config(void)
 
 struct daemon {
 	pid_t pid;
-	int fd;            /* its stdout and stderr */
+	int fd; /* its stdout and stderr */
 	char log[65536];
 	size_t log_len;
-	size_t consumed;   /* lines before this offset were matched already */
+	size_t consumed; /* lines before this offset were matched already */
 };
 
-static struct daemon daemon_proc = { .pid = -1, .fd = -1 };
+static struct daemon daemon_proc = {.pid = -1, .fd = -1};
 
 static void dump_log(void)
 {
 	fprintf(stderr, "---- dacguardd log ----\n%.*s---- end of log ----\n",
-		(int)daemon_proc.log_len, daemon_proc.log);
+		(int) daemon_proc.log_len, daemon_proc.log);
 }
 
 static void child_start(char **argv)
@@ -317,7 +321,7 @@ static void child_start(char **argv)
 
 static void daemon_start(void)
 {
-	char *argv[] = { DG_BUILD_DIR "/daemon/dacguardd", "--verbose", "--ctl", "dgtest", NULL };
+	char *argv[] = {DG_BUILD_DIR "/daemon/dacguardd", "--verbose", "--ctl", "dgtest", NULL};
 
 	child_start(argv);
 }
@@ -334,18 +338,19 @@ static const char *daemon_wait(const char *needle, int timeout_ms)
 
 		while ((nl = memchr(daemon_proc.log + daemon_proc.consumed, '\n',
 				    daemon_proc.log_len - daemon_proc.consumed))) {
-			size_t start = daemon_proc.consumed, len = (size_t)(nl - daemon_proc.log) - start;
+			size_t start = daemon_proc.consumed,
+			       len = (size_t) (nl - daemon_proc.log) - start;
 
-			daemon_proc.consumed = (size_t)(nl - daemon_proc.log) + 1;
-			snprintf(found, sizeof(found), "%.*s", (int)len, daemon_proc.log + start);
+			daemon_proc.consumed = (size_t) (nl - daemon_proc.log) + 1;
+			snprintf(found, sizeof(found), "%.*s", (int) len, daemon_proc.log + start);
 			if (strstr(found, needle))
 				return found;
 		}
 		double left = deadline - now_ms();
-		struct pollfd pfd = { .fd = daemon_proc.fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = daemon_proc.fd, .events = POLLIN};
 		ssize_t n;
 
-		if (left <= 0 || poll(&pfd, 1, (int)left + 1) <= 0)
+		if (left <= 0 || poll(&pfd, 1, (int) left + 1) <= 0)
 			return NULL;
 		if (daemon_proc.log_len >= sizeof(daemon_proc.log) - 1)
 			return NULL;
@@ -353,7 +358,7 @@ static const char *daemon_wait(const char *needle, int timeout_ms)
 			 sizeof(daemon_proc.log) - 1 - daemon_proc.log_len);
 		if (n <= 0)
 			return NULL; /* EOF: the daemon died */
-		daemon_proc.log_len += (size_t)n;
+		daemon_proc.log_len += (size_t) n;
 	}
 }
 
@@ -449,7 +454,7 @@ static void parse_terminal(struct spa_json *obj, struct summary *s)
 			t->output = strcmp(buf, "output") == 0;
 		} else if (strcmp(key, "type") == 0) {
 			json_string(val, len, buf, sizeof(buf));
-			t->type = (unsigned)strtoul(buf, NULL, 16);
+			t->type = (unsigned) strtoul(buf, NULL, 16);
 		} else if (strcmp(key, "connector_control") == 0)
 			spa_json_parse_bool(val, len, &t->connector_control);
 	}
@@ -535,7 +540,7 @@ static void on_engine(void *user, enum dg_engine_event ev, const struct dg_devic
 /* Enumeration of one recorded device, in process: what it reads must match the dump. */
 static int case_enumerate(const char *name)
 {
-	struct dg_engine_options opts = { .no_ctl = true };
+	struct dg_engine_options opts = {.no_ctl = true};
 	struct dg_engine *e = NULL;
 	const struct dg_device *dev;
 	struct summary s;
@@ -573,8 +578,8 @@ static int case_enumerate(const char *name)
 	DG_CHECK(s.n_terminals > 0);
 	DG_CHECK_INT(dev->uac.n_terminals, s.n_terminals);
 	for (size_t i = 0; i < s.n_terminals; i++) {
-		const struct dg_uac_terminal *t = dg_uac_find_terminal(&dev->uac,
-								       (uint8_t)s.terminals[i].id);
+		const struct dg_uac_terminal *t =
+		    dg_uac_find_terminal(&dev->uac, (uint8_t) s.terminals[i].id);
 
 		DG_CHECK(t != NULL);
 		if (!t)
@@ -590,13 +595,12 @@ static int case_enumerate(const char *name)
 		DG_CHECK_NEAR(dev->decision.ceiling_db, -33.0, 1e-9);
 		DG_CHECK_INT(dev->decision.limited_by, DG_LIMIT_FALLBACK);
 	}
-print:
-	{
-		char line[1024];
+print : {
+	char line[1024];
 
-		dg_device_format(dev, line, sizeof(line));
-		printf("%s\n", line);
-	}
+	dg_device_format(dev, line, sizeof(line));
+	printf("%s\n", line);
+}
 out:
 	dg_engine_free(e);
 	return 0;
@@ -724,14 +728,15 @@ static int case_truncated(void)
 	daemon_start();
 	DG_CHECK(daemon_ready());
 	l = strstr(daemon_proc.log, "card2: ");
-	DG_CHECK(l && strncmp(l, "card2: /sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/descriptors: ",
-			      66) == 0);
+	DG_CHECK(l &&
+		 strncmp(l, "card2: /sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/descriptors: ",
+			 66) == 0);
 	l = strstr(daemon_proc.log, "card2 \"");
 	DG_CHECK(l != NULL);
 	if (l) {
 		char line[1024];
 
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+		snprintf(line, sizeof(line), "%.*s", (int) strcspn(l, "\n"), l);
 		EXPECT_IN(line, "known descriptors-invalid");
 		EXPECT_IN(line, "line-rca: ceiling -33.0 dB (fallback)");
 	}
@@ -740,7 +745,7 @@ static int case_truncated(void)
 	if (l) {
 		char line[1024];
 
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+		snprintf(line, sizeof(line), "%.*s", (int) strcspn(l, "\n"), l);
 		EXPECT_IN(line, "known uac2");
 		EXPECT_IN(line, "line-rca: ceiling -31.8 dB (voltage)");
 	}
@@ -810,7 +815,8 @@ static int case_config_mode(void)
 /* dacguardctl list --json shows the same decision, with the descriptors' terminals. */
 static int case_ctl_list(void)
 {
-	char *argv[] = { DG_BUILD_DIR "/tools/dacguardctl", "list", "--json", "--ctl", "dgtest", NULL };
+	char *argv[] = {
+	    DG_BUILD_DIR "/tools/dacguardctl", "list", "--json", "--ctl", "dgtest", NULL};
 	int status = 0;
 
 	write_config(NULL);
@@ -829,8 +835,10 @@ static int case_ctl_list(void)
 	EXPECT_IN(daemon_proc.log, "\"known\": true");
 	EXPECT_IN(daemon_proc.log, "\"model\": \"D50s\"");
 	EXPECT_IN(daemon_proc.log, "\"uac_version\": 2");
-	EXPECT_IN(daemon_proc.log, "\"id\": 20,\n        \"direction\": \"output\",\n        \"type\": \"0x0301\"");
-	EXPECT_IN(daemon_proc.log, "\"control\": \"Speaker - Output Jack\",\n        \"plugged\": true");
+	EXPECT_IN(daemon_proc.log,
+		  "\"id\": 20,\n        \"direction\": \"output\",\n        \"type\": \"0x0301\"");
+	EXPECT_IN(daemon_proc.log,
+		  "\"control\": \"Speaker - Output Jack\",\n        \"plugged\": true");
 	EXPECT_IN(daemon_proc.log, "\"mode\": \"balanced\",\n    \"mode_source\": \"jack\"");
 	EXPECT_IN(daemon_proc.log, "\"output\": \"bal-4.4\",\n    \"ceiling_db\": -53.9");
 	return 0;
@@ -839,7 +847,7 @@ static int case_ctl_list(void)
 /* dacguardctl monitor prints the uevent and the decision as they happen. */
 static int case_ctl_monitor(void)
 {
-	char *argv[] = { DG_BUILD_DIR "/tools/dacguardctl", "monitor", "--ctl", "dgtest", NULL };
+	char *argv[] = {DG_BUILD_DIR "/tools/dacguardctl", "monitor", "--ctl", "dgtest", NULL};
 	const char *l;
 
 	write_config(NULL);
@@ -849,7 +857,7 @@ static int case_ctl_monitor(void)
 	hotplug_device_file(DEVICES_DIR "/topping-d50s.umockdev", true);
 	l = EXPECT_LINE("uevent   add " D50S_CARD);
 	l = EXPECT_LINE("decision card1 \"Topping D50s\" 152a:8750 known uac2");
-	(void)l;
+	(void) l;
 	write_ctl_state(1, "SE");
 	l = EXPECT_LINE("decision card1 ");
 	EXPECT_IN(l, "mode=balanced(jack)");
