@@ -22,6 +22,9 @@
 #       (VALUE is SPA-JSON: quote strings with spaces).
 #   pw_session_add_module NAME [ARGS]
 #       a context.modules entry of the server (ARGS is SPA-JSON, default {}).
+#   pw_session_add_dropin FILE
+#       a pipewire.conf.d drop-in for the server (read after the main config,
+#       as ~/.config/pipewire/pipewire.conf.d/ files are).
 #   PW_SESSION_MODULE_DIRS   colon-separated dirs put before the system
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
@@ -94,6 +97,13 @@ pw_session_add_module()
 {
 	_pw_session_modules+="
     { name = $1 args = ${2:-{\}} }"
+}
+
+_pw_session_dropins=()
+pw_session_add_dropin()
+{
+	[ -r "$1" ] || pw_session_fail "no drop-in $1"
+	_pw_session_dropins+=("$1")
 }
 
 pw_session_log()
@@ -357,6 +367,11 @@ pw_session_start()
 	export DBUS_SESSION_BUS_ADDRESS="unix:path=$XDG_RUNTIME_DIR/bus"
 
 	_pw_session_write_conf
+	# with -c /abs/pipewire.conf, 0.3.65 reads drop-ins from /abs/pipewire.conf.d
+	mkdir -p "$PW_SESSION_DIR/pipewire.conf.d"
+	for f in "${_pw_session_dropins[@]}"; do
+		cp "$f" "$PW_SESSION_DIR/pipewire.conf.d/"
+	done
 	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
 		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >"$PW_SESSION_DIR/pipewire.log" 2>&1 &
 	_pw_session_pids+=($!)

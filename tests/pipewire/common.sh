@@ -25,7 +25,7 @@ make_wav()
 record_start()
 {
 	pw-record --target "$1" --format f32 --rate 48000 --channels 2 \
-		-P '{ node.name = dg-test-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
+		-P '{ node.name = dg-test-record stream.capture.sink = true }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
 	_record_pid=$!
 	pw_wait_linked "$1" dg-test-record
 }
