@@ -12,17 +12,17 @@
 #define DT_CONFIG    0x02
 #define DT_INTERFACE 0x04
 #define DT_ENDPOINT  0x05
-#define DT_IAD       0x0b
+#define DT_IAD	     0x0b
 #define DT_CS_IFACE  0x24
 
-#define CLASS_AUDIO   0x01
-#define SUBCLASS_AC   0x01
-#define SUBCLASS_AS   0x02
-#define PROTO_UAC1    0x00
-#define PROTO_UAC2    0x20
-#define PROTO_UAC3    0x30
-#define BADD_FIRST    0x20 /* UAC3 function subclasses 0x20.. are BADD profiles */
-#define BADD_LAST     0x2f
+#define CLASS_AUDIO 0x01
+#define SUBCLASS_AC 0x01
+#define SUBCLASS_AS 0x02
+#define PROTO_UAC1  0x00
+#define PROTO_UAC2  0x20
+#define PROTO_UAC3  0x30
+#define BADD_FIRST  0x20 /* UAC3 function subclasses 0x20.. are BADD profiles */
+#define BADD_LAST   0x2f
 
 /* AC interface descriptor subtypes. UAC1 and UAC2 share 1..6; UAC3 renumbers from 4 on. */
 enum {
@@ -74,14 +74,15 @@ struct walk {
 	size_t cfg_off;
 	size_t cfg_end;
 	enum iface_kind cur;
-	uint8_t cur_version;              /* UAC version of the current audio interface, 0 unknown */
-	struct dg_uac_stream *stream;     /* current AS alt setting, NULL when clamped */
-	bool in_ac_function;              /* the AudioControl interface has been seen */
-	bool iad_audio;                   /* the last IAD is an audio function */
+	uint8_t cur_version;	      /* UAC version of the current audio interface, 0 unknown */
+	struct dg_uac_stream *stream; /* current AS alt setting, NULL when clamped */
+	bool in_ac_function;	      /* the AudioControl interface has been seen */
+	bool iad_audio;		      /* the last IAD is an audio function */
 	uint8_t iad_first, iad_count, iad_subclass;
 };
 
-static int fail(struct walk *w, int res, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct walk *w, int res, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct walk *w, int res, const char *fmt, ...)
 {
@@ -103,19 +104,19 @@ static uint32_t le(const uint8_t *d, size_t blen, size_t off, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (off + i < blen)
-			v |= (uint32_t)d[off + i] << (8 * i);
+			v |= (uint32_t) d[off + i] << (8 * i);
 	}
 	return v;
 }
 
 static uint8_t b8(const uint8_t *d, size_t blen, size_t off)
 {
-	return (uint8_t)le(d, blen, off, 1);
+	return (uint8_t) le(d, blen, off, 1);
 }
 
 static uint16_t w16(const uint8_t *d, size_t blen, size_t off)
 {
-	return (uint16_t)le(d, blen, off, 2);
+	return (uint16_t) le(d, blen, off, 2);
 }
 
 /* Every class-specific descriptor must hold its fixed part; this names the offending one. */
@@ -123,8 +124,8 @@ static int need(struct walk *w, size_t off, size_t blen, size_t min, const char 
 {
 	if (blen >= min)
 		return 0;
-	return fail(w, -EBADMSG, "descriptor at offset %zu: %s needs %zu bytes, bLength is %zu", off,
-		    what, min, blen);
+	return fail(w, -EBADMSG, "descriptor at offset %zu: %s needs %zu bytes, bLength is %zu",
+		    off, what, min, blen);
 }
 
 /* UAC2/3 two-bit control pair; 0b10 is reserved, reported as read-only (present, not ours to
@@ -166,11 +167,11 @@ static uint8_t copy_pins(struct walk *w, uint8_t *dst, const uint8_t *d, size_t 
 	}
 	for (size_t i = 0; i < n; i++)
 		dst[i] = d[off + i];
-	return (uint8_t)n;
+	return (uint8_t) n;
 }
 
-static void unit_sources(struct walk *w, uint8_t id, uint8_t subtype, const uint8_t *d,
-			 size_t off, size_t npins)
+static void unit_sources(struct walk *w, uint8_t id, uint8_t subtype, const uint8_t *d, size_t off,
+			 size_t npins)
 {
 	struct dg_uac_unit *n = add_unit(w, id, subtype);
 
@@ -257,8 +258,10 @@ static int parse_feature(struct walk *w, size_t off, const uint8_t *d, size_t bl
 			return r;
 		size = d[5];
 		if (size == 0)
-			return fail(w, -EBADMSG, "descriptor at offset %zu: feature unit %u has "
-				    "bControlSize 0", off, d[3]);
+			return fail(w, -EBADMSG,
+				    "descriptor at offset %zu: feature unit %u has "
+				    "bControlSize 0",
+				    off, d[3]);
 		first = 6;
 		tail = 1;
 	} else {
@@ -277,7 +280,7 @@ static int parse_feature(struct walk *w, size_t off, const uint8_t *d, size_t bl
 	struct dg_uac_feature_unit *f = &u->feature_units[u->n_feature_units++];
 	f->id = d[3];
 	f->source_id = d[4];
-	f->control_size = (uint8_t)size;
+	f->control_size = (uint8_t) size;
 	/* bLength - first - tail is >= 0 by the minimums above */
 	size_t n = (bl - first - tail) / size;
 	if (n > DG_UAC_MAX_FU_CHANNELS) {
@@ -296,8 +299,8 @@ static int parse_feature(struct walk *w, size_t off, const uint8_t *d, size_t bl
 			c->volume = pair(c->raw, 2);
 		}
 	}
-	f->n_channels = (uint8_t)n;
-	f->name = (uint16_t)le(d, bl, bl - tail, tail);
+	f->n_channels = (uint8_t) n;
+	f->name = (uint16_t) le(d, bl, bl - tail, tail);
 	return 0;
 }
 
@@ -439,11 +442,15 @@ static int parse_ac_header(struct walk *w, size_t off, const uint8_t *d, size_t 
 		}
 	}
 	if (total < bl)
-		return fail(w, -EBADMSG, "descriptor at offset %zu: AudioControl wTotalLength %u is "
-			    "shorter than the header (%zu)", off, total, bl);
+		return fail(w, -EBADMSG,
+			    "descriptor at offset %zu: AudioControl wTotalLength %u is "
+			    "shorter than the header (%zu)",
+			    off, total, bl);
 	if (off + total > w->cfg_end)
-		return fail(w, -EBADMSG, "descriptor at offset %zu: AudioControl wTotalLength %u runs "
-			    "past the end of the configuration (offset %zu)", off, total, w->cfg_end);
+		return fail(w, -EBADMSG,
+			    "descriptor at offset %zu: AudioControl wTotalLength %u runs "
+			    "past the end of the configuration (offset %zu)",
+			    off, total, w->cfg_end);
 	return 0;
 }
 
@@ -561,7 +568,7 @@ static int parse_uac1_rates(struct walk *w, size_t off, const uint8_t *d, size_t
 	}
 	for (size_t i = 0; i < n; i++)
 		s->rates[i] = le(d, bl, at + 1 + 3 * i, 3);
-	s->n_rates = (uint8_t)n;
+	s->n_rates = (uint8_t) n;
 	return 0;
 }
 
@@ -675,8 +682,10 @@ static int parse_interface(struct walk *w, size_t off, const uint8_t *d, size_t 
 			return 0;
 		uint8_t v = version_of(proto);
 		if (v == 0)
-			return fail(w, -EPROTONOSUPPORT, "interface at offset %zu: AudioControl "
-				    "protocol 0x%02x is not UAC1/2/3", off, proto);
+			return fail(w, -EPROTONOSUPPORT,
+				    "interface at offset %zu: AudioControl "
+				    "protocol 0x%02x is not UAC1/2/3",
+				    off, proto);
 		if (!w->in_ac_function) {
 			w->in_ac_function = true;
 			u->has_audio_control = true;
@@ -716,21 +725,28 @@ static int walk_config(struct walk *w)
 	while (off < w->cfg_end) {
 		size_t left = w->cfg_end - off;
 		if (left < 2)
-			return fail(w, -EBADMSG, "descriptor at offset %zu: %zu byte left, a descriptor "
-				    "needs 2", off, left);
+			return fail(w, -EBADMSG,
+				    "descriptor at offset %zu: %zu byte left, a descriptor "
+				    "needs 2",
+				    off, left);
 		const uint8_t *d = w->buf + off;
 		size_t bl = d[0];
 		if (bl < 2)
-			return fail(w, -EBADMSG, "descriptor at offset %zu: bLength %zu is less than 2",
-				    off, bl);
+			return fail(w, -EBADMSG,
+				    "descriptor at offset %zu: bLength %zu is less than 2", off,
+				    bl);
 		if (bl > left)
-			return fail(w, -EBADMSG, "descriptor at offset %zu: bLength %zu runs past the "
-				    "end (%zu bytes)", off, bl, w->cfg_end);
+			return fail(w, -EBADMSG,
+				    "descriptor at offset %zu: bLength %zu runs past the "
+				    "end (%zu bytes)",
+				    off, bl, w->cfg_end);
 
 		switch (d[1]) {
 		case DT_CONFIG:
-			return fail(w, -EBADMSG, "descriptor at offset %zu: configuration descriptor "
-				    "inside the configuration at offset %zu", off, w->cfg_off);
+			return fail(w, -EBADMSG,
+				    "descriptor at offset %zu: configuration descriptor "
+				    "inside the configuration at offset %zu",
+				    off, w->cfg_off);
 		case DT_IAD:
 			if (bl >= 8) {
 				w->iad_audio = d[4] == CLASS_AUDIO;
@@ -747,15 +763,18 @@ static int walk_config(struct walk *w)
 			break;
 		case DT_CS_IFACE:
 			if (bl < 3)
-				r = fail(w, -EBADMSG, "descriptor at offset %zu: class-specific "
-					 "descriptor of %zu bytes has no subtype", off, bl);
+				r = fail(w, -EBADMSG,
+					 "descriptor at offset %zu: class-specific "
+					 "descriptor of %zu bytes has no subtype",
+					 off, bl);
 			else if (w->cur == IF_AC)
 				r = parse_ac(w, off, d, bl);
 			else if (w->cur == IF_AS)
 				r = parse_as(w, off, d, bl);
 			break;
 		default:
-			break; /* CS_ENDPOINT, HID, vendor...: framing checked, content not needed */
+			break; /* CS_ENDPOINT, HID, vendor...: framing checked, content not needed
+				*/
 		}
 		if (r < 0)
 			return r;
@@ -780,14 +799,20 @@ int dg_uac_parse_config(const uint8_t *buf, size_t len, uint8_t config_value, st
 		return fail(&w, -EINVAL, "no descriptor buffer");
 
 	if (len < 18)
-		return fail(&w, -EBADMSG, "descriptor at offset 0: %zu bytes, a device descriptor "
-			    "needs 18", len);
+		return fail(&w, -EBADMSG,
+			    "descriptor at offset 0: %zu bytes, a device descriptor "
+			    "needs 18",
+			    len);
 	if (buf[1] != DT_DEVICE || buf[0] < 18)
-		return fail(&w, -EBADMSG, "descriptor at offset 0: not a device descriptor "
-			    "(bLength %u, bDescriptorType 0x%02x)", buf[0], buf[1]);
+		return fail(&w, -EBADMSG,
+			    "descriptor at offset 0: not a device descriptor "
+			    "(bLength %u, bDescriptorType 0x%02x)",
+			    buf[0], buf[1]);
 	if (buf[0] > len)
-		return fail(&w, -EBADMSG, "descriptor at offset 0: bLength %u runs past the end "
-			    "(%zu bytes)", buf[0], len);
+		return fail(&w, -EBADMSG,
+			    "descriptor at offset 0: bLength %u runs past the end "
+			    "(%zu bytes)",
+			    buf[0], len);
 	out->vendor_id = w16(buf, 18, 8);
 	out->product_id = w16(buf, 18, 10);
 	out->bcd_device = w16(buf, 18, 12);
@@ -799,41 +824,54 @@ int dg_uac_parse_config(const uint8_t *buf, size_t len, uint8_t config_value, st
 	/* configurations follow back to back; skip by wTotalLength to the one asked for */
 	for (off = buf[0];; index++) {
 		if (off >= len && index < out->n_configurations)
-			return fail(&w, -EBADMSG, "descriptor at offset %zu: the data ends after %zu "
-				    "of %u configurations", off, index, out->n_configurations);
+			return fail(&w, -EBADMSG,
+				    "descriptor at offset %zu: the data ends after %zu "
+				    "of %u configurations",
+				    off, index, out->n_configurations);
 		if (off >= len)
-			return config_value ? fail(&w, -ENOENT, "no configuration with "
-						   "bConfigurationValue %u", config_value)
+			return config_value ? fail(&w, -ENOENT,
+						   "no configuration with "
+						   "bConfigurationValue %u",
+						   config_value)
 					    : fail(&w, -ENOENT, "no configuration descriptor");
 		size_t left = len - off;
 		const uint8_t *d = buf + off;
 		if (left < 2 || d[0] < 2 || d[0] > left)
-			return fail(&w, -EBADMSG, "descriptor at offset %zu: bLength %u runs past the "
-				    "end (%zu bytes)", off, left ? d[0] : 0u, len);
+			return fail(&w, -EBADMSG,
+				    "descriptor at offset %zu: bLength %u runs past the "
+				    "end (%zu bytes)",
+				    off, left ? d[0] : 0u, len);
 		if (d[1] != DT_CONFIG || d[0] < 9)
-			return fail(&w, -EBADMSG, "descriptor at offset %zu: expected a configuration "
-				    "descriptor, found type 0x%02x bLength %u", off, d[1], d[0]);
+			return fail(&w, -EBADMSG,
+				    "descriptor at offset %zu: expected a configuration "
+				    "descriptor, found type 0x%02x bLength %u",
+				    off, d[1], d[0]);
 		size_t total = w16(d, d[0], 2);
 		if (total < d[0])
-			return fail(&w, -EBADMSG, "descriptor at offset %zu: wTotalLength %zu is "
-				    "shorter than the configuration descriptor", off, total);
+			return fail(&w, -EBADMSG,
+				    "descriptor at offset %zu: wTotalLength %zu is "
+				    "shorter than the configuration descriptor",
+				    off, total);
 		if (config_value == 0 || d[5] == config_value) {
 			w.cfg_off = off;
 			w.cfg_end = off + total;
 			if (total > left) {
 				/* parse what is there, then report the truncation */
-				pending = fail(&w, -EBADMSG, "descriptor at offset %zu: configuration "
-					       "wTotalLength %zu runs past the end (%zu bytes)", off,
-					       total, len);
+				pending = fail(&w, -EBADMSG,
+					       "descriptor at offset %zu: configuration "
+					       "wTotalLength %zu runs past the end (%zu bytes)",
+					       off, total, len);
 				w.cfg_end = len;
 			}
 			out->config_value = d[5];
-			out->config_index = (uint8_t)(index > 255 ? 255 : index);
+			out->config_index = (uint8_t) (index > 255 ? 255 : index);
 			break;
 		}
 		if (total > left)
-			return fail(&w, -EBADMSG, "descriptor at offset %zu: configuration "
-				    "wTotalLength %zu runs past the end (%zu bytes)", off, total, len);
+			return fail(&w, -EBADMSG,
+				    "descriptor at offset %zu: configuration "
+				    "wTotalLength %zu runs past the end (%zu bytes)",
+				    off, total, len);
 		off += total;
 	}
 
@@ -863,69 +901,69 @@ static const struct {
 	uint16_t type;
 	const char *name;
 } terminal_types[] = {
-	{0x0100, "USB Undefined"},
-	{0x0101, "USB Streaming"},
-	{0x01ff, "USB Vendor Specific"},
-	{0x0200, "Input Undefined"},
-	{0x0201, "Microphone"},
-	{0x0202, "Desktop Microphone"},
-	{0x0203, "Personal Microphone"},
-	{0x0204, "Omni-directional Microphone"},
-	{0x0205, "Microphone Array"},
-	{0x0206, "Processing Microphone Array"},
-	{0x0300, "Output Undefined"},
-	{0x0301, "Speaker"},
-	{0x0302, "Headphones"},
-	{0x0303, "Head Mounted Display Audio"},
-	{0x0304, "Desktop Speaker"},
-	{0x0305, "Room Speaker"},
-	{0x0306, "Communication Speaker"},
-	{0x0307, "Low Frequency Effects Speaker"},
-	{0x0400, "Bi-directional Undefined"},
-	{0x0401, "Handset"},
-	{0x0402, "Headset"},
-	{0x0403, "Speakerphone"},
-	{0x0404, "Echo-suppressing Speakerphone"},
-	{0x0405, "Echo-canceling Speakerphone"},
-	{0x0500, "Telephony Undefined"},
-	{0x0501, "Phone Line"},
-	{0x0502, "Telephone"},
-	{0x0503, "Down Line Phone"},
-	{0x0600, "External Undefined"},
-	{0x0601, "Analog Connector"},
-	{0x0602, "Digital Audio Interface"},
-	{0x0603, "Line Connector"},
-	{0x0604, "Legacy Audio Connector"},
-	{0x0605, "S/PDIF Interface"},
-	{0x0606, "1394 DA Stream"},
-	{0x0607, "1394 DV Stream Soundtrack"},
-	{0x0608, "ADAT Lightpipe"},
-	{0x0609, "TDIF"},
-	{0x060a, "MADI"},
-	{0x0700, "Embedded Undefined"},
-	{0x0701, "Level Calibration Noise Source"},
-	{0x0702, "Equalization Noise"},
-	{0x0703, "CD Player"},
-	{0x0704, "DAT"},
-	{0x0705, "DCC"},
-	{0x0706, "MiniDisk"},
-	{0x0707, "Analog Tape"},
-	{0x0708, "Phonograph"},
-	{0x0709, "VCR Audio"},
-	{0x070a, "Video Disc Audio"},
-	{0x070b, "DVD Audio"},
-	{0x070c, "TV Tuner Audio"},
-	{0x070d, "Satellite Receiver Audio"},
-	{0x070e, "Cable Tuner Audio"},
-	{0x070f, "DSS Audio"},
-	{0x0710, "Radio Receiver"},
-	{0x0711, "Radio Transmitter"},
-	{0x0712, "Multi-track Recorder"},
-	{0x0713, "Synthesizer"},
-	{0x0714, "Piano"},
-	{0x0715, "Guitar"},
-	{0x0716, "Drums/Rhythm"},
-	{0x0717, "Other Musical Instrument"},
+    {0x0100, "USB Undefined"},
+    {0x0101, "USB Streaming"},
+    {0x01ff, "USB Vendor Specific"},
+    {0x0200, "Input Undefined"},
+    {0x0201, "Microphone"},
+    {0x0202, "Desktop Microphone"},
+    {0x0203, "Personal Microphone"},
+    {0x0204, "Omni-directional Microphone"},
+    {0x0205, "Microphone Array"},
+    {0x0206, "Processing Microphone Array"},
+    {0x0300, "Output Undefined"},
+    {0x0301, "Speaker"},
+    {0x0302, "Headphones"},
+    {0x0303, "Head Mounted Display Audio"},
+    {0x0304, "Desktop Speaker"},
+    {0x0305, "Room Speaker"},
+    {0x0306, "Communication Speaker"},
+    {0x0307, "Low Frequency Effects Speaker"},
+    {0x0400, "Bi-directional Undefined"},
+    {0x0401, "Handset"},
+    {0x0402, "Headset"},
+    {0x0403, "Speakerphone"},
+    {0x0404, "Echo-suppressing Speakerphone"},
+    {0x0405, "Echo-canceling Speakerphone"},
+    {0x0500, "Telephony Undefined"},
+    {0x0501, "Phone Line"},
+    {0x0502, "Telephone"},
+    {0x0503, "Down Line Phone"},
+    {0x0600, "External Undefined"},
+    {0x0601, "Analog Connector"},
+    {0x0602, "Digital Audio Interface"},
+    {0x0603, "Line Connector"},
+    {0x0604, "Legacy Audio Connector"},
+    {0x0605, "S/PDIF Interface"},
+    {0x0606, "1394 DA Stream"},
+    {0x0607, "1394 DV Stream Soundtrack"},
+    {0x0608, "ADAT Lightpipe"},
+    {0x0609, "TDIF"},
+    {0x060a, "MADI"},
+    {0x0700, "Embedded Undefined"},
+    {0x0701, "Level Calibration Noise Source"},
+    {0x0702, "Equalization Noise"},
+    {0x0703, "CD Player"},
+    {0x0704, "DAT"},
+    {0x0705, "DCC"},
+    {0x0706, "MiniDisk"},
+    {0x0707, "Analog Tape"},
+    {0x0708, "Phonograph"},
+    {0x0709, "VCR Audio"},
+    {0x070a, "Video Disc Audio"},
+    {0x070b, "DVD Audio"},
+    {0x070c, "TV Tuner Audio"},
+    {0x070d, "Satellite Receiver Audio"},
+    {0x070e, "Cable Tuner Audio"},
+    {0x070f, "DSS Audio"},
+    {0x0710, "Radio Receiver"},
+    {0x0711, "Radio Transmitter"},
+    {0x0712, "Multi-track Recorder"},
+    {0x0713, "Synthesizer"},
+    {0x0714, "Piano"},
+    {0x0715, "Guitar"},
+    {0x0716, "Drums/Rhythm"},
+    {0x0717, "Other Musical Instrument"},
 };
 
 const char *dg_uac_terminal_type_name(uint16_t type)
@@ -960,7 +998,7 @@ static bool reaches_usb_input(const struct dg_uac *uac, uint8_t id, uint8_t seen
 {
 	if (seen[id / 8] & (1u << (id % 8)))
 		return false;
-	seen[id / 8] |= (uint8_t)(1u << (id % 8));
+	seen[id / 8] |= (uint8_t) (1u << (id % 8));
 
 	for (size_t i = 0; i < uac->n_terminals; i++) {
 		const struct dg_uac_terminal *t = &uac->terminals[i];

@@ -12,15 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DG_UAC_MAX_TERMINALS     16
+#define DG_UAC_MAX_TERMINALS	 16
 #define DG_UAC_MAX_FEATURE_UNITS 8
-#define DG_UAC_MAX_FU_CHANNELS   17 /* master (0) + 16 channels */
-#define DG_UAC_MAX_SELECTORS     8
-#define DG_UAC_MAX_INPUTS        8 /* source pins kept per unit / selector / clock selector */
-#define DG_UAC_MAX_CLOCKS        8
-#define DG_UAC_MAX_UNITS         32 /* every unit/terminal id in the AC graph, for routing */
-#define DG_UAC_MAX_STREAMS       16 /* AudioStreaming alt settings */
-#define DG_UAC_MAX_RATES         16
+#define DG_UAC_MAX_FU_CHANNELS	 17 /* master (0) + 16 channels */
+#define DG_UAC_MAX_SELECTORS	 8
+#define DG_UAC_MAX_INPUTS	 8 /* source pins kept per unit / selector / clock selector */
+#define DG_UAC_MAX_CLOCKS	 8
+#define DG_UAC_MAX_UNITS	 32 /* every unit/terminal id in the AC graph, for routing */
+#define DG_UAC_MAX_STREAMS	 16 /* AudioStreaming alt settings */
+#define DG_UAC_MAX_RATES	 16
 
 /* Bits of dg_uac.clamped: which list had more entries than its array holds. */
 enum {
@@ -50,26 +50,26 @@ enum dg_uac_dir {
 
 /* Terminal types used by the code (USB Audio Terminal Types, all versions). */
 #define DG_UAC_TT_USB_STREAMING 0x0101
-#define DG_UAC_TT_SPEAKER       0x0301
-#define DG_UAC_TT_HEADPHONES    0x0302
+#define DG_UAC_TT_SPEAKER	0x0301
+#define DG_UAC_TT_HEADPHONES	0x0302
 
 struct dg_uac_terminal {
 	uint8_t id;
 	enum dg_uac_dir dir;
-	uint16_t type;            /* wTerminalType, e.g. 0x0302 Headphones */
-	uint8_t assoc_terminal;   /* bAssocTerminal (UAC3 IT/OT: same field) */
-	uint8_t source_id;        /* output terminals: bSourceID; 0 for inputs */
-	uint8_t clock_source_id;  /* UAC2/3 bCSourceID; 0 on UAC1 */
-	uint8_t channels;         /* input terminals, UAC1/2 bNrChannels; 0 when unknown (UAC3) */
-	uint32_t channel_config;  /* UAC1 wChannelConfig / UAC2 bmChannelConfig */
-	uint32_t controls;        /* raw bmControls (UAC2/3); 0 on UAC1 */
+	uint16_t type;		 /* wTerminalType, e.g. 0x0302 Headphones */
+	uint8_t assoc_terminal;	 /* bAssocTerminal (UAC3 IT/OT: same field) */
+	uint8_t source_id;	 /* output terminals: bSourceID; 0 for inputs */
+	uint8_t clock_source_id; /* UAC2/3 bCSourceID; 0 on UAC1 */
+	uint8_t channels;	 /* input terminals, UAC1/2 bNrChannels; 0 when unknown (UAC3) */
+	uint32_t channel_config; /* UAC1 wChannelConfig / UAC2 bmChannelConfig */
+	uint32_t controls;	 /* raw bmControls (UAC2/3); 0 on UAC1 */
 	enum dg_uac_access connector_control; /* UAC2 Connector control (bmControls D3..2) */
 	enum dg_uac_access insertion_control; /* UAC3 Insertion control (bmControls D1..0) */
-	uint16_t name;            /* UAC1/2 iTerminal (string index); UAC3 wTerminalDescrStr (id) */
+	uint16_t name; /* UAC1/2 iTerminal (string index); UAC3 wTerminalDescrStr (id) */
 };
 
 struct dg_uac_fu_channel {
-	uint32_t raw;             /* bmaControls(n) as read (UAC1: bControlSize bytes) */
+	uint32_t raw; /* bmaControls(n) as read (UAC1: bControlSize bytes) */
 	enum dg_uac_access mute;
 	enum dg_uac_access volume;
 };
@@ -77,17 +77,17 @@ struct dg_uac_fu_channel {
 struct dg_uac_feature_unit {
 	uint8_t id;
 	uint8_t source_id;
-	uint8_t control_size;     /* bytes per bmaControls entry: UAC1 bControlSize, 4 on UAC2/3 */
-	uint8_t n_channels;       /* entries in ch[]: master (0) plus logical channels */
+	uint8_t control_size; /* bytes per bmaControls entry: UAC1 bControlSize, 4 on UAC2/3 */
+	uint8_t n_channels;   /* entries in ch[]: master (0) plus logical channels */
 	struct dg_uac_fu_channel ch[DG_UAC_MAX_FU_CHANNELS];
-	uint16_t name;            /* iFeature / UAC3 wFeatureDescrStr */
+	uint16_t name; /* iFeature / UAC3 wFeatureDescrStr */
 };
 
 struct dg_uac_selector_unit {
 	uint8_t id;
-	uint8_t n_inputs;         /* bNrInPins, clamped to DG_UAC_MAX_INPUTS */
+	uint8_t n_inputs; /* bNrInPins, clamped to DG_UAC_MAX_INPUTS */
 	uint8_t inputs[DG_UAC_MAX_INPUTS];
-	uint32_t controls;        /* UAC2/3 bmControls; 0 on UAC1 */
+	uint32_t controls; /* UAC2/3 bmControls; 0 on UAC1 */
 	uint16_t name;
 };
 
@@ -100,10 +100,10 @@ enum dg_uac_clock_kind {
 struct dg_uac_clock {
 	uint8_t id;
 	enum dg_uac_clock_kind kind;
-	uint8_t attributes;       /* clock source bmAttributes */
-	uint32_t controls;        /* bmControls */
-	uint8_t assoc_terminal;   /* source: bAssocTerminal (UAC3: bReferenceTerminal) */
-	uint8_t n_inputs;         /* selector: bNrInPins (clamped); multiplier: 1 */
+	uint8_t attributes;	/* clock source bmAttributes */
+	uint32_t controls;	/* bmControls */
+	uint8_t assoc_terminal; /* source: bAssocTerminal (UAC3: bReferenceTerminal) */
+	uint8_t n_inputs;	/* selector: bNrInPins (clamped); multiplier: 1 */
 	uint8_t inputs[DG_UAC_MAX_INPUTS];
 	uint16_t name;
 };
@@ -112,19 +112,19 @@ struct dg_uac_clock {
  * that routing questions (dg_uac_has_playback) can be answered. */
 struct dg_uac_unit {
 	uint8_t id;
-	uint8_t subtype;          /* bDescriptorSubtype as found (version-specific numbering) */
+	uint8_t subtype; /* bDescriptorSubtype as found (version-specific numbering) */
 	uint8_t n_sources;
 	uint8_t sources[DG_UAC_MAX_INPUTS];
 };
 
 /* Bits of dg_uac_stream.formats: the UAC2 Type I bmFormats numbering; UAC1 wFormatTag values
  * 0x0001..0x0005 map onto bits 0..4, so both versions read the same. */
-#define DG_UAC_FORMAT_PCM       (1u << 0)
-#define DG_UAC_FORMAT_PCM8      (1u << 1)
-#define DG_UAC_FORMAT_FLOAT     (1u << 2)
-#define DG_UAC_FORMAT_ALAW      (1u << 3)
-#define DG_UAC_FORMAT_MULAW     (1u << 4)
-#define DG_UAC_FORMAT_RAW_DATA  (1u << 31)
+#define DG_UAC_FORMAT_PCM      (1u << 0)
+#define DG_UAC_FORMAT_PCM8     (1u << 1)
+#define DG_UAC_FORMAT_FLOAT    (1u << 2)
+#define DG_UAC_FORMAT_ALAW     (1u << 3)
+#define DG_UAC_FORMAT_MULAW    (1u << 4)
+#define DG_UAC_FORMAT_RAW_DATA (1u << 31)
 
 enum dg_uac_sync {
 	DG_UAC_SYNC_NONE = 0,
@@ -137,24 +137,24 @@ enum dg_uac_sync {
 struct dg_uac_stream {
 	uint8_t interface;
 	uint8_t alt;
-	bool has_general;         /* an AS_GENERAL descriptor was seen */
+	bool has_general; /* an AS_GENERAL descriptor was seen */
 	uint8_t terminal_link;
-	uint16_t format_tag;      /* UAC1 wFormatTag; 0 on UAC2/3 */
-	uint32_t formats;         /* DG_UAC_FORMAT_* (UAC3: the low 32 bits of bmFormats) */
-	uint8_t format_type;      /* bFormatType (1 = Type I); 0 when absent and on UAC3 */
-	uint8_t channels;         /* bNrChannels; 0 when unknown (UAC3: in the cluster) */
-	uint8_t subslot_size;     /* bytes per sample: UAC1 bSubframeSize, UAC2/3 bSubslotSize */
+	uint16_t format_tag;  /* UAC1 wFormatTag; 0 on UAC2/3 */
+	uint32_t formats;     /* DG_UAC_FORMAT_* (UAC3: the low 32 bits of bmFormats) */
+	uint8_t format_type;  /* bFormatType (1 = Type I); 0 when absent and on UAC3 */
+	uint8_t channels;     /* bNrChannels; 0 when unknown (UAC3: in the cluster) */
+	uint8_t subslot_size; /* bytes per sample: UAC1 bSubframeSize, UAC2/3 bSubslotSize */
 	uint8_t bit_resolution;
 	/* Sample rates: UAC1 only. UAC2/3 rates are asked with a GET RANGE request to the clock
 	 * source and are not in the descriptors: n_rates stays 0. */
-	bool rates_continuous;    /* UAC1 bSamFreqType 0: rates[0] = lower, rates[1] = upper */
+	bool rates_continuous; /* UAC1 bSamFreqType 0: rates[0] = lower, rates[1] = upper */
 	uint8_t n_rates;
 	uint32_t rates[DG_UAC_MAX_RATES];
-	bool has_endpoint;        /* a data (non-feedback) isochronous endpoint was found */
-	uint8_t ep_address;       /* bEndpointAddress; bit 7 set = IN (capture) */
+	bool has_endpoint;  /* a data (non-feedback) isochronous endpoint was found */
+	uint8_t ep_address; /* bEndpointAddress; bit 7 set = IN (capture) */
 	enum dg_uac_sync sync;
-	uint16_t max_packet;      /* wMaxPacketSize, raw */
-	uint8_t feedback_ep;      /* address of an explicit feedback endpoint; 0 = none */
+	uint16_t max_packet; /* wMaxPacketSize, raw */
+	uint8_t feedback_ep; /* address of an explicit feedback endpoint; 0 = none */
 };
 
 struct dg_uac {
@@ -165,18 +165,18 @@ struct dg_uac {
 	uint8_t i_manufacturer;
 	uint8_t i_product;
 	uint8_t i_serial;
-	uint8_t n_configurations;   /* bNumConfigurations */
+	uint8_t n_configurations; /* bNumConfigurations */
 	/* the parsed configuration */
-	uint8_t config_value;       /* its bConfigurationValue */
-	uint8_t config_index;       /* its position in the blob, 0-based */
+	uint8_t config_value; /* its bConfigurationValue */
+	uint8_t config_index; /* its position in the blob, 0-based */
 	/* AudioControl */
 	bool has_audio_control;
-	uint8_t uac_version;        /* 1, 2 or 3 (AC interface protocol 0x00/0x20/0x30) */
-	uint16_t bcd_adc;           /* UAC1/2 header bcdADC; 0x0300 for UAC3 (not in its header) */
-	uint8_t ac_interface;       /* bInterfaceNumber of the AudioControl interface */
-	uint8_t category;           /* UAC2/3 header bCategory */
-	bool badd;                  /* UAC3 Basic Audio Device (function subclass 0x20..0x2f) */
-	uint8_t badd_profile;       /* the function subclass when badd */
+	uint8_t uac_version;  /* 1, 2 or 3 (AC interface protocol 0x00/0x20/0x30) */
+	uint16_t bcd_adc;     /* UAC1/2 header bcdADC; 0x0300 for UAC3 (not in its header) */
+	uint8_t ac_interface; /* bInterfaceNumber of the AudioControl interface */
+	uint8_t category;     /* UAC2/3 header bCategory */
+	bool badd;	      /* UAC3 Basic Audio Device (function subclass 0x20..0x2f) */
+	uint8_t badd_profile; /* the function subclass when badd */
 
 	struct dg_uac_terminal terminals[DG_UAC_MAX_TERMINALS];
 	uint8_t n_terminals;
@@ -191,8 +191,8 @@ struct dg_uac {
 	struct dg_uac_stream streams[DG_UAC_MAX_STREAMS];
 	uint8_t n_streams;
 
-	unsigned clamped;           /* DG_UAC_CLAMPED_* */
-	bool complete;              /* false when parsing stopped at an error (see below) */
+	unsigned clamped; /* DG_UAC_CLAMPED_* */
+	bool complete;	  /* false when parsing stopped at an error (see below) */
 };
 
 /* Parses the first configuration. Returns 0, or a negative errno with a message in err:

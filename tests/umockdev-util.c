@@ -30,14 +30,13 @@ static long decode(const char *hex, uint8_t *buf, size_t cap)
 			return -EBADMSG;
 		if (n >= cap)
 			return -ENOSPC;
-		buf[n++] = (uint8_t)(hi << 4 | lo);
+		buf[n++] = (uint8_t) (hi << 4 | lo);
 		hex += 2;
 	}
-	return (long)n;
+	return (long) n;
 }
 
-long dg_umockdev_read_descriptors(const char *path, const char *syspath, uint8_t *buf,
-				  size_t cap)
+long dg_umockdev_read_descriptors(const char *path, const char *syspath, uint8_t *buf, size_t cap)
 {
 	static const char key[] = "H: descriptors=";
 	FILE *f = fopen(path, "re");

@@ -11,5 +11,4 @@
  * device that is not a hub (bDeviceClass 0x09), i.e. the recorded DAC rather than its root hub.
  * Returns the number of bytes stored in buf, or a negative errno: -ENOENT no such device or no
  * descriptors line, -EBADMSG bad hex, -ENOSPC more than cap bytes, or the fopen() error. */
-long dg_umockdev_read_descriptors(const char *path, const char *syspath, uint8_t *buf,
-				  size_t cap);
+long dg_umockdev_read_descriptors(const char *path, const char *syspath, uint8_t *buf, size_t cap);

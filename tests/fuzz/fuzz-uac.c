@@ -33,12 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		for (size_t i = 0; i < u.n_terminals; i++)
-			(void)dg_uac_terminal_type_name(u.terminals[i].type);
+			(void) dg_uac_terminal_type_name(u.terminals[i].type);
 	} else if (r != -EBADMSG && r != -ENOENT && r != -EPROTONOSUPPORT) {
 		abort();
 	} else if (err[0] == '\0' || strlen(err) >= sizeof(err)) {
 		abort(); /* every error explains itself */
 	}
-	(void)dg_uac_has_playback(&u);
+	(void) dg_uac_has_playback(&u);
 	return 0;
 }

@@ -18,7 +18,7 @@ static long load(const char *name, uint8_t *buf)
 	snprintf(path, sizeof(path), "%s/devices/%s.umockdev", DG_TEST_DATA_DIR, name);
 	long n = dg_umockdev_read_descriptors(path, NULL, buf, MAX_BLOB);
 	if (n < 0)
-		fprintf(stderr, "%s: %s\n", path, strerror((int)-n));
+		fprintf(stderr, "%s: %s\n", path, strerror((int) -n));
 	return n;
 }
 
@@ -118,7 +118,7 @@ static void test_topping_d50s(void)
 	DG_CHECK_INT(n, 586);
 	if (n < 0)
 		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
 	DG_CHECK(u.complete);
 	DG_CHECK_INT(u.vendor_id, 0x152a);
 	DG_CHECK_INT(u.product_id, 0x8750);
@@ -135,8 +135,8 @@ static void test_topping_d50s(void)
 	DG_CHECK_INT(u.clamped, 0);
 
 	static const struct exp_terminal t[] = {
-		{2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
-		{20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
+	    {2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
+	    {20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
 	};
 	check_terminals(&u, t, 2);
 
@@ -169,19 +169,31 @@ static void test_topping_d50s(void)
 
 	/* UAC2 rates live in the clock source, not in the descriptors: n_rates 0 */
 	static const struct exp_stream s[] = {
-		{.interface = 1, .alt = 0},
-		{1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
-		{1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 24, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
-		{1, 3, 2, DG_UAC_FORMAT_RAW_DATA, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776,
-		 0x81},
+	    {.interface = 1, .alt = 0},
+	    {1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
+	    {1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 24, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
+	    {1,
+	     3,
+	     2,
+	     DG_UAC_FORMAT_RAW_DATA,
+	     0,
+	     2,
+	     4,
+	     32,
+	     {0},
+	     0,
+	     0x01,
+	     DG_UAC_SYNC_ASYNC,
+	     776,
+	     0x81},
 	};
 	check_streams(&u, s, 4);
 	DG_CHECK(dg_uac_has_playback(&u));
 	DG_CHECK_STR(dg_uac_terminal_type_name(u.terminals[1].type), "Speaker");
 
 	/* the variant by bConfigurationValue: 1 exists (both configs say 1), 2 does not */
-	DG_CHECK_INT(dg_uac_parse_config(b, (size_t)n, 1, &u, err, sizeof(err)), 0);
-	DG_CHECK_INT(dg_uac_parse_config(b, (size_t)n, 2, &u, err, sizeof(err)), -ENOENT);
+	DG_CHECK_INT(dg_uac_parse_config(b, (size_t) n, 1, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse_config(b, (size_t) n, 2, &u, err, sizeof(err)), -ENOENT);
 	DG_CHECK(strstr(err, "bConfigurationValue 2") != NULL);
 }
 
@@ -195,7 +207,7 @@ static void test_fiio_e10(void)
 	DG_CHECK_INT(n, 404);
 	if (n < 0)
 		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
 	DG_CHECK_INT(u.vendor_id, 0x1852);
 	DG_CHECK_INT(u.product_id, 0x7022);
 	DG_CHECK_INT(u.bcd_device, 0x0001);
@@ -204,10 +216,10 @@ static void test_fiio_e10(void)
 	DG_CHECK_INT(u.ac_interface, 1);
 
 	static const struct exp_terminal t[] = {
-		{5, DG_UAC_TERMINAL_INPUT, 0x0605, 0, 0, 2, 0},
-		{9, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
-		{3, DG_UAC_TERMINAL_OUTPUT, 0x0605, 16, 0, 0, 0},
-		{7, DG_UAC_TERMINAL_OUTPUT, 0x0101, 5, 0, 0, 0},
+	    {5, DG_UAC_TERMINAL_INPUT, 0x0605, 0, 0, 2, 0},
+	    {9, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
+	    {3, DG_UAC_TERMINAL_OUTPUT, 0x0605, 16, 0, 0, 0},
+	    {7, DG_UAC_TERMINAL_OUTPUT, 0x0101, 5, 0, 0, 0},
 	};
 	check_terminals(&u, t, 4);
 	DG_CHECK_STR(dg_uac_terminal_type_name(0x0605), "S/PDIF Interface");
@@ -229,18 +241,66 @@ static void test_fiio_e10(void)
 	DG_CHECK_INT(u.n_clocks, 0);
 
 	static const struct exp_stream s[] = {
-		{.interface = 2, .alt = 0},
-		{2, 1, 7, DG_UAC_FORMAT_PCM, 1, 2, 2, 16, {8000, 16000, 32000, 44100, 48000, 96000},
-		 6, 0x82, DG_UAC_SYNC_ADAPTIVE, 388, 0},
-		{2, 2, 7, DG_UAC_FORMAT_PCM, 1, 2, 3, 24, {8000, 16000, 32000, 44100, 48000, 96000},
-		 6, 0x82, DG_UAC_SYNC_ADAPTIVE, 582, 0},
-		{.interface = 3, .alt = 0},
-		{3, 1, 9, DG_UAC_FORMAT_PCM, 1, 2, 2, 16, {32000, 44100, 48000, 96000}, 4, 0x03,
-		 DG_UAC_SYNC_ADAPTIVE, 388, 0},
-		{3, 2, 9, DG_UAC_FORMAT_PCM, 1, 2, 3, 24, {32000, 44100, 48000, 96000}, 4, 0x03,
-		 DG_UAC_SYNC_ADAPTIVE, 582, 0},
-		/* IEC61937 AC-3 (wFormatTag 0x2001, Type III): no Type I bit */
-		{3, 3, 9, 0, 0x2001, 2, 2, 16, {48000}, 1, 0x03, DG_UAC_SYNC_ADAPTIVE, 192, 0},
+	    {.interface = 2, .alt = 0},
+	    {2,
+	     1,
+	     7,
+	     DG_UAC_FORMAT_PCM,
+	     1,
+	     2,
+	     2,
+	     16,
+	     {8000, 16000, 32000, 44100, 48000, 96000},
+	     6,
+	     0x82,
+	     DG_UAC_SYNC_ADAPTIVE,
+	     388,
+	     0},
+	    {2,
+	     2,
+	     7,
+	     DG_UAC_FORMAT_PCM,
+	     1,
+	     2,
+	     3,
+	     24,
+	     {8000, 16000, 32000, 44100, 48000, 96000},
+	     6,
+	     0x82,
+	     DG_UAC_SYNC_ADAPTIVE,
+	     582,
+	     0},
+	    {.interface = 3, .alt = 0},
+	    {3,
+	     1,
+	     9,
+	     DG_UAC_FORMAT_PCM,
+	     1,
+	     2,
+	     2,
+	     16,
+	     {32000, 44100, 48000, 96000},
+	     4,
+	     0x03,
+	     DG_UAC_SYNC_ADAPTIVE,
+	     388,
+	     0},
+	    {3,
+	     2,
+	     9,
+	     DG_UAC_FORMAT_PCM,
+	     1,
+	     2,
+	     3,
+	     24,
+	     {32000, 44100, 48000, 96000},
+	     4,
+	     0x03,
+	     DG_UAC_SYNC_ADAPTIVE,
+	     582,
+	     0},
+	    /* IEC61937 AC-3 (wFormatTag 0x2001, Type III): no Type I bit */
+	    {3, 3, 9, 0, 0x2001, 2, 2, 16, {48000}, 1, 0x03, DG_UAC_SYNC_ADAPTIVE, 192, 0},
 	};
 	check_streams(&u, s, 7);
 	DG_CHECK_INT(u.streams[6].format_type, 3);
@@ -259,7 +319,7 @@ static void test_fiio_btr3(void)
 	DG_CHECK_INT(n, 159);
 	if (n < 0)
 		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
 	DG_CHECK_INT(u.vendor_id, 0x0a12);
 	DG_CHECK_INT(u.product_id, 0x1243);
 	DG_CHECK_INT(u.bcd_device, 0x2520);
@@ -269,8 +329,8 @@ static void test_fiio_btr3(void)
 	DG_CHECK_INT(u.ac_interface, 0);
 
 	static const struct exp_terminal t[] = {
-		{1, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
-		{3, DG_UAC_TERMINAL_OUTPUT, 0x0301, 2, 0, 0, 0},
+	    {1, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
+	    {3, DG_UAC_TERMINAL_OUTPUT, 0x0301, 2, 0, 0, 0},
 	};
 	check_terminals(&u, t, 2);
 	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 2);
@@ -284,9 +344,21 @@ static void test_fiio_btr3(void)
 		DG_CHECK_INT(fu->ch[2].raw, 0x02);
 	}
 	static const struct exp_stream s[] = {
-		{.interface = 1, .alt = 0},
-		{1, 1, 1, DG_UAC_FORMAT_PCM, 1, 2, 2, 16, {48000, 44100}, 2, 0x03, DG_UAC_SYNC_NONE,
-		 192, 0},
+	    {.interface = 1, .alt = 0},
+	    {1,
+	     1,
+	     1,
+	     DG_UAC_FORMAT_PCM,
+	     1,
+	     2,
+	     2,
+	     16,
+	     {48000, 44100},
+	     2,
+	     0x03,
+	     DG_UAC_SYNC_NONE,
+	     192,
+	     0},
 	};
 	check_streams(&u, s, 2);
 	DG_CHECK(dg_uac_has_playback(&u));
@@ -304,7 +376,7 @@ static void test_fiio_k3(void)
 	DG_CHECK_INT(n, 586);
 	if (n < 0)
 		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
 	DG_CHECK_INT(u.vendor_id, 0x2972);
 	DG_CHECK_INT(u.product_id, 0x0047);
 	DG_CHECK_INT(u.bcd_device, 0x0011);
@@ -314,8 +386,8 @@ static void test_fiio_k3(void)
 	DG_CHECK_INT(u.ac_interface, 0);
 
 	static const struct exp_terminal t[] = {
-		{2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
-		{20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
+	    {2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
+	    {20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
 	};
 	check_terminals(&u, t, 2);
 	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 10);
@@ -336,11 +408,23 @@ static void test_fiio_k3(void)
 	DG_CHECK_INT(u.clocks[1].inputs[0], 41);
 
 	static const struct exp_stream s[] = {
-		{.interface = 1, .alt = 0},
-		{1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392, 0x81},
-		{1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 2, 16, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 196, 0x81},
-		{1, 3, 2, DG_UAC_FORMAT_RAW_DATA, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392,
-		 0x81},
+	    {.interface = 1, .alt = 0},
+	    {1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392, 0x81},
+	    {1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 2, 16, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 196, 0x81},
+	    {1,
+	     3,
+	     2,
+	     DG_UAC_FORMAT_RAW_DATA,
+	     0,
+	     2,
+	     4,
+	     32,
+	     {0},
+	     0,
+	     0x01,
+	     DG_UAC_SYNC_ASYNC,
+	     392,
+	     0x81},
 	};
 	check_streams(&u, s, 4);
 	DG_CHECK(dg_uac_has_playback(&u));
@@ -358,7 +442,7 @@ static void test_fiio_btr5_partial(void)
 	DG_CHECK_INT(n, 53);
 	if (n < 0)
 		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), -EBADMSG);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), -EBADMSG);
 	DG_CHECK_STR(err, "descriptor at offset 18: configuration wTotalLength 266 runs past the "
 			  "end (53 bytes)");
 	DG_CHECK(!u.complete);
@@ -387,7 +471,7 @@ static void test_hub(void)
 	if (n < 0)
 		return;
 	DG_CHECK_INT(b[4], 0x09);
-	DG_CHECK_INT(dg_uac_parse(b, (size_t)n, &u, err, sizeof(err)), -ENOENT);
+	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), -ENOENT);
 	DG_CHECK(strstr(err, "no AudioControl") != NULL);
 	DG_CHECK_INT(dg_umockdev_read_descriptors(path, "/no/such/device", b, MAX_BLOB), -ENOENT);
 	DG_CHECK_INT(dg_umockdev_read_descriptors("/nonexistent.umockdev", NULL, b, MAX_BLOB),
@@ -429,19 +513,19 @@ static void begin(struct blob *bb, uint8_t ac_protocol)
 static void finish(struct blob *bb, size_t ac_total_at)
 {
 	size_t total = bb->n - 18;
-	bb->b[18 + 2] = (uint8_t)total;
-	bb->b[18 + 3] = (uint8_t)(total >> 8);
+	bb->b[18 + 2] = (uint8_t) total;
+	bb->b[18 + 3] = (uint8_t) (total >> 8);
 	size_t ac = bb->ac_end - bb->ac_header;
-	bb->b[bb->ac_header + ac_total_at] = (uint8_t)ac;
-	bb->b[bb->ac_header + ac_total_at + 1] = (uint8_t)(ac >> 8);
+	bb->b[bb->ac_header + ac_total_at] = (uint8_t) ac;
+	bb->b[bb->ac_header + ac_total_at + 1] = (uint8_t) (ac >> 8);
 }
 
 /* UAC2 with a read-only Connector control on the Speaker OT, as the Schiit Hel reports it. */
 static void build_uac2_connector(struct blob *bb)
 {
 	begin(bb, 0x20);
-	PUT(bb, 9, 0x24, 1, 0x00, 0x02, 0x0d, 0, 0, 0);                /* header, cat. headphone */
-	PUT(bb, 8, 0x24, 0x0a, 0x10, 0x01, 0x01, 0, 0);                   /* clock source 16 */
+	PUT(bb, 9, 0x24, 1, 0x00, 0x02, 0x0d, 0, 0, 0); /* header, cat. headphone */
+	PUT(bb, 8, 0x24, 0x0a, 0x10, 0x01, 0x01, 0, 0); /* clock source 16 */
 	PUT(bb, 17, 0x24, 2, 1, 0x01, 0x01, 0, 0x10, 2, 3, 0, 0, 0, 0, 0x00, 0x00, 0); /* IT 1 */
 	PUT(bb, 18, 0x24, 6, 2, 1, 0x0f, 0, 0, 0, 0x0c, 0, 0, 0, 0x0c, 0, 0, 0, 0);    /* FU 2 */
 	PUT(bb, 12, 0x24, 3, 3, 0x01, 0x03, 0, 2, 0x10, 0x04, 0x00, 5); /* OT 3 Speaker, conn RO */
@@ -516,19 +600,19 @@ static void build_uac3(struct blob *bb)
 	PUT(bb, 8, 0x0b, 0, 2, 1, 0x21, 0x30, 0);
 	PUT(bb, 9, 4, 0, 0, 0, 1, 1, 0x30, 0);
 	bb->ac_header = bb->n;
-	PUT(bb, 10, 0x24, 1, 0x0d, 0, 0, 0, 0, 0, 0);                   /* header */
+	PUT(bb, 10, 0x24, 1, 0x0d, 0, 0, 0, 0, 0, 0);			/* header */
 	PUT(bb, 12, 0x24, 0x0b, 9, 0x01, 0x05, 0, 0, 0, 0, 0x00, 0x00); /* clock source 9 */
 	PUT(bb, 20, 0x24, 2, 1, 0x01, 0x01, 0, 9, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0); /* IT 1 */
 	PUT(bb, 15, 0x24, 7, 2, 1, 0x0f, 0, 0, 0, 0x0c, 0, 0, 0, 0, 0); /* FU 2: master + 1 ch */
 	PUT(bb, 19, 0x24, 3, 3, 0x02, 0x03, 0, 2, 9, 0x01, 0, 0, 0, 0, 0, 0x22, 0, 0x34, 0x12);
 	PUT(bb, 19, 0x24, 3, 4, 0x01, 0x06, 0, 2, 9, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0); /* OT 4 */
-	PUT(bb, 10, 0x24, 0x10, 1, 2, 3, 2, 5, 0, 0);                   /* power domain: skipped */
-	PUT(bb, 6, 0x24, 0x0f, 0x22, 0, 0);                             /* connectors: skipped */
+	PUT(bb, 10, 0x24, 0x10, 1, 2, 3, 2, 5, 0, 0); /* power domain: skipped */
+	PUT(bb, 6, 0x24, 0x0f, 0x22, 0, 0);	      /* connectors: skipped */
 	bb->ac_end = bb->n;
 	PUT(bb, 9, 4, 1, 0, 0, 1, 2, 0x30, 0);
 	PUT(bb, 9, 4, 1, 1, 1, 1, 2, 0x30, 0);
 	PUT(bb, 23, 0x24, 1, 1, 0, 0, 0, 0, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 2, 16, 0, 0, 0);
-	PUT(bb, 7, 5, 0x01, 0x09, 0x60, 0x00, 1);                       /* OUT, adaptive */
+	PUT(bb, 7, 5, 0x01, 0x09, 0x60, 0x00, 1); /* OUT, adaptive */
 	finish(bb, 4);
 }
 
@@ -597,13 +681,13 @@ static void test_uac3(void)
 static void build_uac1(struct blob *bb)
 {
 	begin(bb, 0x00);
-	PUT(bb, 10, 0x24, 1, 0x00, 0x01, 0, 0, 1, 1, 2);                  /* header, 1 AS iface */
-	PUT(bb, 12, 0x24, 2, 1, 0x01, 0x01, 0, 2, 0x03, 0x00, 0, 0);      /* IT 1 USB */
-	PUT(bb, 12, 0x24, 2, 2, 0x03, 0x06, 0, 2, 0x03, 0x00, 0, 0);      /* IT 2 line in */
-	PUT(bb, 10, 0x24, 6, 3, 1, 1, 0x01, 0x02, 0x02, 0);               /* FU 3 <- IT 1 */
-	PUT(bb, 10, 0x24, 6, 4, 2, 1, 0x00, 0x02, 0x02, 0);               /* FU 4 <- IT 2 */
-	PUT(bb, 8, 0x24, 5, 5, 2, 3, 4, 7);                               /* SU 5 <- 3, 4 */
-	PUT(bb, 9, 0x24, 3, 6, 0x02, 0x03, 0, 5, 0);                      /* OT 6 Headphones */
+	PUT(bb, 10, 0x24, 1, 0x00, 0x01, 0, 0, 1, 1, 2);	     /* header, 1 AS iface */
+	PUT(bb, 12, 0x24, 2, 1, 0x01, 0x01, 0, 2, 0x03, 0x00, 0, 0); /* IT 1 USB */
+	PUT(bb, 12, 0x24, 2, 2, 0x03, 0x06, 0, 2, 0x03, 0x00, 0, 0); /* IT 2 line in */
+	PUT(bb, 10, 0x24, 6, 3, 1, 1, 0x01, 0x02, 0x02, 0);	     /* FU 3 <- IT 1 */
+	PUT(bb, 10, 0x24, 6, 4, 2, 1, 0x00, 0x02, 0x02, 0);	     /* FU 4 <- IT 2 */
+	PUT(bb, 8, 0x24, 5, 5, 2, 3, 4, 7);			     /* SU 5 <- 3, 4 */
+	PUT(bb, 9, 0x24, 3, 6, 0x02, 0x03, 0, 5, 0);		     /* OT 6 Headphones */
 	bb->ac_end = bb->n;
 	PUT(bb, 9, 4, 1, 0, 0, 1, 2, 0, 0);
 	PUT(bb, 9, 4, 1, 1, 1, 1, 2, 0, 0);
@@ -612,7 +696,7 @@ static void build_uac1(struct blob *bb)
 	PUT(bb, 9, 5, 0x01, 0x09, 0xc4, 0x00, 1, 0, 0);
 	PUT(bb, 7, 0x25, 1, 1, 0, 0, 0);
 	PUT(bb, 9, 4, 1, 2, 1, 1, 2, 0, 0);
-	PUT(bb, 7, 0x24, 1, 1, 1, 0x03, 0x00);                            /* IEEE float */
+	PUT(bb, 7, 0x24, 1, 1, 1, 0x03, 0x00); /* IEEE float */
 	PUT(bb, 14, 0x24, 2, 1, 2, 4, 32, 0, 0x40, 0x1f, 0x00, 0x00, 0xee, 0x02);
 	PUT(bb, 9, 5, 0x01, 0x05, 0x88, 0x01, 1, 0, 0);
 	finish(bb, 5);
@@ -704,7 +788,7 @@ static void test_clamping(void)
 	begin(&bb, 0x00);
 	PUT(&bb, 9, 0x24, 1, 0x00, 0x01, 0, 0, 0, 0);
 	for (int i = 0; i < DG_UAC_MAX_TERMINALS + 4; i++)
-		PUT(&bb, 9, 0x24, 3, (uint8_t)(i + 1), 0x02, 0x03, 0, 0, 0);
+		PUT(&bb, 9, 0x24, 3, (uint8_t) (i + 1), 0x02, 0x03, 0, 0, 0);
 	/* a feature unit with 40 channels of 1 byte */
 	uint8_t fu[7 + 40] = {7 + 40, 0x24, 6, 100, 1, 1};
 	put(&bb, fu, sizeof(fu));
@@ -750,7 +834,8 @@ static void test_bad_arguments(void)
 
 static bool sane(const struct dg_uac *u)
 {
-	if (u->n_terminals > DG_UAC_MAX_TERMINALS || u->n_feature_units > DG_UAC_MAX_FEATURE_UNITS ||
+	if (u->n_terminals > DG_UAC_MAX_TERMINALS ||
+	    u->n_feature_units > DG_UAC_MAX_FEATURE_UNITS ||
 	    u->n_selector_units > DG_UAC_MAX_SELECTORS || u->n_clocks > DG_UAC_MAX_CLOCKS ||
 	    u->n_units > DG_UAC_MAX_UNITS || u->n_streams > DG_UAC_MAX_STREAMS)
 		return false;
@@ -800,7 +885,7 @@ static void corruptions(const char *what, const uint8_t *b, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		for (size_t k = 0; k < sizeof(vals) + 1; k++) {
 			memcpy(copy, b, len);
-			copy[i] = k < sizeof(vals) ? vals[k] : (uint8_t)(b[i] ^ 0x01);
+			copy[i] = k < sizeof(vals) ? vals[k] : (uint8_t) (b[i] ^ 0x01);
 			int r = dg_uac_parse(copy, len, &u, err, sizeof(err));
 			runs++;
 			if (r == 0) {
@@ -829,11 +914,8 @@ static void test_robustness(void)
 		const char *name;
 		size_t ok_from; /* device descriptor + first configuration */
 	} real[] = {
-		{"topping-d50s", 18 + 284},
-		{"fiio-e10", 18 + 386},
-		{"fiio-btr3", 18 + 141},
-		{"fiio-k3", 18 + 284},
-		{"fiio-btr5", (size_t)-1},
+	    {"topping-d50s", 18 + 284}, {"fiio-e10", 18 + 386},	    {"fiio-btr3", 18 + 141},
+	    {"fiio-k3", 18 + 284},	{"fiio-btr5", (size_t) -1},
 	};
 	struct blob bb;
 
@@ -842,9 +924,9 @@ static void test_robustness(void)
 		DG_CHECK(n > 0);
 		if (n <= 0)
 			continue;
-		truncations(real[i].name, b, (size_t)n, real[i].ok_from);
-		if (real[i].ok_from != (size_t)-1)
-			corruptions(real[i].name, b, (size_t)n);
+		truncations(real[i].name, b, (size_t) n, real[i].ok_from);
+		if (real[i].ok_from != (size_t) -1)
+			corruptions(real[i].name, b, (size_t) n);
 	}
 	build_uac2_connector(&bb);
 	truncations("uac2-connector", bb.b, bb.n, bb.n);
