@@ -104,34 +104,34 @@
 #define NAME "dacguard"
 
 /* PW_LOG_TOPIC_STATIC() spelled out: its compound literal trips -Wpedantic */
-static struct spa_log_topic mod_topic_storage = { .version = 0, .topic = "mod." NAME };
+static struct spa_log_topic mod_topic_storage = {.version = 0, .topic = "mod." NAME};
 static struct spa_log_topic *mod_topic = &mod_topic_storage;
 #define PW_LOG_TOPIC_DEFAULT mod_topic
 
-#define DEFAULT_CEILING_DB      -30.0
+#define DEFAULT_CEILING_DB	-30.0
 #define DEFAULT_HARD_CEILING_DB 0.0
-#define MIN_CEILING_DB          -120.0
-#define SILENCE_DB              -200.0f
-#define METER_INTERVAL_NSEC     (100 * SPA_NSEC_PER_MSEC)
-#define GUARD_PROP              "dacguard.guard"
+#define MIN_CEILING_DB		-120.0
+#define SILENCE_DB		-200.0f
+#define METER_INTERVAL_NSEC	(100 * SPA_NSEC_PER_MSEC)
+#define GUARD_PROP		"dacguard.guard"
 
 #define MAX_CHANNELS 64
 _Static_assert(MAX_CHANNELS <= DG_GUARD_MAX_CHANNELS && MAX_CHANNELS <= SPA_AUDIO_MAX_CHANNELS,
 	       "MAX_CHANNELS too large");
 
 static const struct spa_dict_item module_props[] = {
-	{ PW_KEY_MODULE_AUTHOR, "dacguard developers" },
-	{ PW_KEY_MODULE_DESCRIPTION, "Gain-ceiling guard in front of a DAC sink" },
-	{ PW_KEY_MODULE_USAGE, "( target.object=<sink node.name> ) "
-			       "( dacguard.rules=[ { matches=[ { <key>=<value> ... } ] "
-			       "actions={ create-guard={ dacguard.ceiling-db=<dB> } } } ] ) "
-			       "[ dacguard.ceiling-db=<dB, default -30> ] "
-			       "[ dacguard.hard-ceiling-db=<dB, default 0> ] "
-			       "[ audio.rate=<rate> ] [ audio.channels=<channels> ] "
-			       "[ audio.position=<channel map> ] "
-			       "[ capture.props={ ... } ] [ playback.props={ ... } ] "
-			       "[ remote.name=<remote> ]" },
-	{ PW_KEY_MODULE_VERSION, "0.1.0" },
+    {PW_KEY_MODULE_AUTHOR, "dacguard developers"},
+    {PW_KEY_MODULE_DESCRIPTION, "Gain-ceiling guard in front of a DAC sink"},
+    {PW_KEY_MODULE_USAGE, "( target.object=<sink node.name> ) "
+			  "( dacguard.rules=[ { matches=[ { <key>=<value> ... } ] "
+			  "actions={ create-guard={ dacguard.ceiling-db=<dB> } } } ] ) "
+			  "[ dacguard.ceiling-db=<dB, default -30> ] "
+			  "[ dacguard.hard-ceiling-db=<dB, default 0> ] "
+			  "[ audio.rate=<rate> ] [ audio.channels=<channels> ] "
+			  "[ audio.position=<channel map> ] "
+			  "[ capture.props={ ... } ] [ playback.props={ ... } ] "
+			  "[ remote.name=<remote> ]"},
+    {PW_KEY_MODULE_VERSION, "0.1.0"},
 };
 
 /* What the data thread publishes and the main loop turns into Props. */
@@ -187,7 +187,7 @@ struct guard {
 	char mode[DG_ID_MAX];
 	char headphone[DG_NAME_MAX];
 
-	void *guard_mem;        /* the allocation behind dsp.guard, main thread */
+	void *guard_mem; /* the allocation behind dsp.guard, main thread */
 	uint32_t latency_frames;
 	struct dsp dsp;
 
@@ -195,7 +195,7 @@ struct guard {
 	struct meters published;
 	struct spa_source *timer;
 	bool timer_armed;
-	bool zombie; /* to be destroyed from the main loop */
+	bool zombie;   /* to be destroyed from the main loop */
 	bool describe; /* node.description is ours to refine from the target's */
 };
 
@@ -267,8 +267,8 @@ static bool meters_read(struct meter_seqlock *l, struct meters *m)
 static void meters_init(struct meters *m)
 {
 	*m = (struct meters){
-		.peak_db = SILENCE_DB,
-		.dead_channel = -1,
+	    .peak_db = SILENCE_DB,
+	    .dead_channel = -1,
 	};
 }
 
@@ -411,7 +411,7 @@ static void guard_swap_dsp(struct guard *g, struct dg_guard *dsp, void *mem, uin
 			   uint32_t rate)
 {
 	struct impl *impl = g->impl;
-	struct dsp_swap s = { .guard = dsp, .channels = channels, .rate = rate };
+	struct dsp_swap s = {.guard = dsp, .channels = channels, .rate = rate};
 	void *old = g->guard_mem;
 
 	/* blocking: when it returns the data thread no longer uses the old guard */
@@ -459,18 +459,18 @@ struct prop_desc {
 };
 
 static const struct prop_desc prop_descs[] = {
-	{ "dacguard.ceiling-db", PROP_FLOAT, true, "Gain ceiling (dBFS)" },
-	{ "dacguard.hard-ceiling-db", PROP_FLOAT, false, "Hard ceiling (dBFS, read-only)" },
-	{ "dacguard.output", PROP_STRING, true, "Output in use (id)" },
-	{ "dacguard.mode", PROP_STRING, true, "Output mode" },
-	{ "dacguard.headphone", PROP_STRING, true, "Headphone profile" },
-	{ "dacguard.peak-db", PROP_FLOAT, false, "Output peak (dBFS, read-only)" },
-	{ "dacguard.gain-reduction-db", PROP_FLOAT, false, "Limiter gain reduction (dB, read-only)" },
-	{ "dacguard.correlation", PROP_FLOAT, false, "L/R correlation (read-only)" },
-	{ "dacguard.imbalance-db", PROP_FLOAT, false, "L/R imbalance (dB, read-only)" },
-	{ "dacguard.crosstalk-db", PROP_FLOAT, false, "Crosstalk estimate (dB, read-only)" },
-	{ "dacguard.polarity-inverted", PROP_BOOL, false, "Polarity inverted (read-only)" },
-	{ "dacguard.dead-channel", PROP_INT, false, "Dead channel: -1 none, 0 L, 1 R (read-only)" },
+    {"dacguard.ceiling-db", PROP_FLOAT, true, "Gain ceiling (dBFS)"},
+    {"dacguard.hard-ceiling-db", PROP_FLOAT, false, "Hard ceiling (dBFS, read-only)"},
+    {"dacguard.output", PROP_STRING, true, "Output in use (id)"},
+    {"dacguard.mode", PROP_STRING, true, "Output mode"},
+    {"dacguard.headphone", PROP_STRING, true, "Headphone profile"},
+    {"dacguard.peak-db", PROP_FLOAT, false, "Output peak (dBFS, read-only)"},
+    {"dacguard.gain-reduction-db", PROP_FLOAT, false, "Limiter gain reduction (dB, read-only)"},
+    {"dacguard.correlation", PROP_FLOAT, false, "L/R correlation (read-only)"},
+    {"dacguard.imbalance-db", PROP_FLOAT, false, "L/R imbalance (dB, read-only)"},
+    {"dacguard.crosstalk-db", PROP_FLOAT, false, "Crosstalk estimate (dB, read-only)"},
+    {"dacguard.polarity-inverted", PROP_BOOL, false, "Polarity inverted (read-only)"},
+    {"dacguard.dead-channel", PROP_INT, false, "Dead channel: -1 none, 0 L, 1 R (read-only)"},
 };
 
 static const struct prop_desc *find_prop(const char *key)
@@ -711,7 +711,8 @@ static void guard_props_changed(struct guard *g, const struct spa_pod *param)
 	if (!spa_pod_is_object_type(param, SPA_TYPE_OBJECT_Props))
 		return;
 
-	SPA_POD_OBJECT_FOREACH(obj, prop) {
+	SPA_POD_OBJECT_FOREACH(obj, prop)
+	{
 		struct spa_pod_parser prs;
 		struct spa_pod_frame f;
 
@@ -756,7 +757,7 @@ static void on_meter_timer(void *data, uint64_t expirations)
 
 static void guard_arm_timer(struct guard *g, bool arm)
 {
-	struct timespec value = { 0, 0 }, interval = { 0, 0 };
+	struct timespec value = {0, 0}, interval = {0, 0};
 
 	if (g->timer == NULL || g->timer_armed == arm)
 		return;
@@ -775,7 +776,7 @@ static void guard_schedule_destroy(struct guard *g);
 static void forward_latency(struct guard *g, const struct spa_pod *param, struct pw_stream *other)
 {
 	struct spa_latency_info latency;
-	struct spa_process_latency_info process = { .rate = g->latency_frames };
+	struct spa_process_latency_info process = {.rate = g->latency_frames};
 	uint8_t buffer[1024];
 	struct spa_pod_builder b;
 	const struct spa_pod *params[1];
@@ -790,8 +791,8 @@ static void forward_latency(struct guard *g, const struct spa_pod *param, struct
 	pw_stream_update_params(other, params, 1);
 }
 
-static void stream_state_changed(void *data, enum pw_stream_state old,
-				 enum pw_stream_state state, const char *error)
+static void stream_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
+				 const char *error)
 {
 	struct guard *g = data;
 
@@ -814,8 +815,8 @@ static void stream_state_changed(void *data, enum pw_stream_state old,
 	}
 }
 
-static void capture_state_changed(void *data, enum pw_stream_state old,
-				  enum pw_stream_state state, const char *error)
+static void capture_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
+				  const char *error)
 {
 	struct guard *g = data;
 
@@ -865,11 +866,11 @@ static void capture_destroy(void *data)
 }
 
 static const struct pw_stream_events capture_events = {
-	PW_VERSION_STREAM_EVENTS,
-	.destroy = capture_destroy,
-	.process = capture_process,
-	.state_changed = capture_state_changed,
-	.param_changed = capture_param_changed,
+    PW_VERSION_STREAM_EVENTS,
+    .destroy = capture_destroy,
+    .process = capture_process,
+    .state_changed = capture_state_changed,
+    .param_changed = capture_param_changed,
 };
 
 static void playback_param_changed(void *data, uint32_t id, const struct spa_pod *param)
@@ -888,11 +889,11 @@ static void playback_destroy(void *data)
 }
 
 static const struct pw_stream_events playback_events = {
-	PW_VERSION_STREAM_EVENTS,
-	.destroy = playback_destroy,
-	.process = playback_process,
-	.state_changed = stream_state_changed,
-	.param_changed = playback_param_changed,
+    PW_VERSION_STREAM_EVENTS,
+    .destroy = playback_destroy,
+    .process = playback_process,
+    .state_changed = stream_state_changed,
+    .param_changed = playback_param_changed,
 };
 
 /* ---- guard life cycle ---- */
@@ -984,12 +985,11 @@ static void on_destroy_event(void *data, uint64_t count)
 	struct guard *g, *t;
 	struct candidate *c;
 
-	spa_list_for_each_safe(g, t, &impl->guards, link) {
+	spa_list_for_each_safe(g, t, &impl->guards, link)
+	{
 		if (!g->zombie)
 			continue;
-		spa_list_for_each(c, &impl->candidates, link)
-			if (c->guard == g)
-				c->guard = NULL;
+		spa_list_for_each(c, &impl->candidates, link) if (c->guard == g) c->guard = NULL;
 		guard_free(g);
 	}
 	if (impl->rules == NULL && spa_list_is_empty(&impl->guards))
@@ -1021,7 +1021,7 @@ static int guard_connect(struct guard *g)
 	params[0] = build_format(&b.b, &g->playback_info);
 	res = pw_stream_connect(g->playback, PW_DIRECTION_OUTPUT, PW_ID_ANY,
 				PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
-					PW_STREAM_FLAG_RT_PROCESS | PW_STREAM_FLAG_TRIGGER,
+				    PW_STREAM_FLAG_RT_PROCESS | PW_STREAM_FLAG_TRIGGER,
 				params, 1);
 	spa_pod_dynamic_builder_clean(&b);
 	if (res < 0)
@@ -1040,7 +1040,7 @@ static int guard_connect(struct guard *g)
 		params[i] = spa_pod_builder_deref(&b.b, offs[i]);
 	res = pw_stream_connect(g->capture, PW_DIRECTION_INPUT, PW_ID_ANY,
 				PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
-					PW_STREAM_FLAG_RT_PROCESS,
+				    PW_STREAM_FLAG_RT_PROCESS,
 				params, n);
 	spa_pod_dynamic_builder_clean(&b);
 	return res;
@@ -1081,8 +1081,8 @@ static int guard_new(struct impl *impl, const char *target, const struct spa_dic
 		pw_properties_update_string(g->playback_props, str, strlen(str));
 
 	/* format: module arguments, then the sink's own layout, then stereo */
-	static const char *const format_keys[] = { PW_KEY_AUDIO_RATE, PW_KEY_AUDIO_CHANNELS,
-						   SPA_KEY_AUDIO_POSITION };
+	static const char *const format_keys[] = {PW_KEY_AUDIO_RATE, PW_KEY_AUDIO_CHANNELS,
+						  SPA_KEY_AUDIO_POSITION};
 	for (size_t i = 0; i < SPA_N_ELEMENTS(format_keys); i++) {
 		str = pw_properties_get(impl->props, format_keys[i]);
 		if (str == NULL && target_props != NULL && i > 0)
@@ -1109,7 +1109,8 @@ static int guard_new(struct impl *impl, const char *target, const struct spa_dic
 
 	set_default(g->capture_props, PW_KEY_MEDIA_CLASS, "Audio/Sink");
 	if (pw_properties_get(g->capture_props, PW_KEY_NODE_DESCRIPTION) == NULL) {
-		pw_properties_setf(g->capture_props, PW_KEY_NODE_DESCRIPTION, "%s (dacguard)", desc);
+		pw_properties_setf(g->capture_props, PW_KEY_NODE_DESCRIPTION, "%s (dacguard)",
+				   desc);
 		g->describe = desc == target;
 	}
 	set_default(g->capture_props, PW_KEY_MEDIA_NAME, g->node_name);
@@ -1264,10 +1265,11 @@ static void parse_create_guard(struct spa_json *obj, struct guard_action *a)
 	while (spa_json_get_string(obj, key, sizeof(key)) > 0) {
 		if ((len = spa_json_next(obj, &value)) <= 0)
 			break;
-		if (spa_streq(key, "dacguard.ceiling-db") || spa_streq(key, "dacguard.hard-ceiling-db")) {
+		if (spa_streq(key, "dacguard.ceiling-db") ||
+		    spa_streq(key, "dacguard.hard-ceiling-db")) {
 			if (spa_json_parse_float(value, len, &v) <= 0 || !isfinite(v)) {
-				pw_log_warn("dacguard.rules: create-guard: %s: not a number, ignored",
-					    key);
+				pw_log_warn(
+				    "dacguard.rules: create-guard: %s: not a number, ignored", key);
 				continue;
 			}
 			if (spa_streq(key, "dacguard.ceiling-db"))
@@ -1297,7 +1299,7 @@ static bool rules_match(struct impl *impl, const struct spa_dict *props, struct 
 
 	while (spa_json_enter_object(&it[1], &it[2]) > 0) {
 		bool matched = false, have_action = false;
-		struct guard_action act = { impl->ceiling_db, impl->hard_ceiling_db };
+		struct guard_action act = {impl->ceiling_db, impl->hard_ceiling_db};
 
 		while (spa_json_get_string(&it[2], key, sizeof(key)) > 0) {
 			if ((len = spa_json_next(&it[2], &value)) <= 0)
@@ -1382,8 +1384,8 @@ static void candidate_info(void *data, const struct pw_node_info *info)
 }
 
 static const struct pw_node_events candidate_node_events = {
-	PW_VERSION_NODE_EVENTS,
-	.info = candidate_info,
+    PW_VERSION_NODE_EVENTS,
+    .info = candidate_info,
 };
 
 static void candidate_free(struct candidate *c)
@@ -1409,8 +1411,8 @@ static void candidate_proxy_removed(void *data)
 }
 
 static const struct pw_proxy_events candidate_proxy_events = {
-	PW_VERSION_PROXY_EVENTS,
-	.removed = candidate_proxy_removed,
+    PW_VERSION_PROXY_EVENTS,
+    .removed = candidate_proxy_removed,
 };
 
 /* Target mode: the guard was named before the sink was seen; take its description. */
@@ -1422,14 +1424,15 @@ static void guard_describe(struct impl *impl, const char *name, const struct spa
 
 	if (desc == NULL)
 		return;
-	spa_list_for_each(g, &impl->guards, link) {
+	spa_list_for_each(g, &impl->guards, link)
+	{
 		if (!g->describe || !spa_streq(g->target_name, name) || g->capture == NULL)
 			continue;
 		g->describe = false;
 		snprintf(buf, sizeof(buf), "%s (dacguard)", desc);
-		pw_stream_update_properties(g->capture,
-			&SPA_DICT_INIT_ARRAY(((struct spa_dict_item[]){
-				{ PW_KEY_NODE_DESCRIPTION, buf } })));
+		pw_stream_update_properties(
+		    g->capture, &SPA_DICT_INIT_ARRAY(
+				    ((struct spa_dict_item[]){{PW_KEY_NODE_DESCRIPTION, buf}})));
 		pw_log_info("%s: described as '%s'", g->node_name, buf);
 	}
 }
@@ -1475,7 +1478,8 @@ static void registry_global_remove(void *data, uint32_t id)
 	struct impl *impl = data;
 	struct candidate *c, *t;
 
-	spa_list_for_each_safe(c, t, &impl->candidates, link) {
+	spa_list_for_each_safe(c, t, &impl->candidates, link)
+	{
 		if (c->id != id)
 			continue;
 		if (c->guard)
@@ -1485,9 +1489,9 @@ static void registry_global_remove(void *data, uint32_t id)
 }
 
 static const struct pw_registry_events registry_events = {
-	PW_VERSION_REGISTRY_EVENTS,
-	.global = registry_global,
-	.global_remove = registry_global_remove,
+    PW_VERSION_REGISTRY_EVENTS,
+    .global = registry_global,
+    .global_remove = registry_global_remove,
 };
 
 /* ---- module ---- */
@@ -1508,8 +1512,8 @@ static void core_error(void *data, uint32_t id, int seq, int res, const char *me
 }
 
 static const struct pw_core_events core_events = {
-	PW_VERSION_CORE_EVENTS,
-	.error = core_error,
+    PW_VERSION_CORE_EVENTS,
+    .error = core_error,
 };
 
 static void core_destroy(void *data)
@@ -1522,8 +1526,8 @@ static void core_destroy(void *data)
 }
 
 static const struct pw_proxy_events core_proxy_events = {
-	PW_VERSION_PROXY_EVENTS,
-	.destroy = core_destroy,
+    PW_VERSION_PROXY_EVENTS,
+    .destroy = core_destroy,
 };
 
 static void impl_destroy(struct impl *impl)
@@ -1531,10 +1535,8 @@ static void impl_destroy(struct impl *impl)
 	struct candidate *c;
 	struct guard *g;
 
-	spa_list_consume(c, &impl->candidates, link)
-		candidate_free(c);
-	spa_list_consume(g, &impl->guards, link)
-		guard_free(g);
+	spa_list_consume(c, &impl->candidates, link) candidate_free(c);
+	spa_list_consume(g, &impl->guards, link) guard_free(g);
 	if (impl->destroy_event)
 		pw_loop_destroy_source(impl->main_loop, impl->destroy_event);
 	if (impl->registry) {
@@ -1559,8 +1561,8 @@ static void module_destroy(void *data)
 }
 
 static const struct pw_impl_module_events module_events = {
-	PW_VERSION_IMPL_MODULE_EVENTS,
-	.destroy = module_destroy,
+    PW_VERSION_IMPL_MODULE_EVENTS,
+    .destroy = module_destroy,
 };
 
 static int parse_db(const struct pw_properties *props, const char *key, double def, double *v)
@@ -1627,8 +1629,9 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 		impl->hard_ceiling_db = 0.0;
 	}
 	if (impl->ceiling_db > impl->hard_ceiling_db) {
-		pw_log_warn("dacguard.ceiling-db: %.2f dB is above the hard ceiling, clamped to %.2f",
-			    impl->ceiling_db, impl->hard_ceiling_db);
+		pw_log_warn(
+		    "dacguard.ceiling-db: %.2f dB is above the hard ceiling, clamped to %.2f",
+		    impl->ceiling_db, impl->hard_ceiling_db);
 		impl->ceiling_db = impl->hard_ceiling_db;
 	}
 
@@ -1649,7 +1652,7 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	if (impl->core == NULL) {
 		const char *remote = pw_properties_get(impl->props, PW_KEY_REMOTE_NAME);
 		impl->core = pw_context_connect(
-			context, pw_properties_new(PW_KEY_REMOTE_NAME, remote, NULL), 0);
+		    context, pw_properties_new(PW_KEY_REMOTE_NAME, remote, NULL), 0);
 		impl->do_disconnect = true;
 	}
 	if (impl->core == NULL) {
@@ -1661,8 +1664,8 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 			      &core_proxy_events, impl);
 	pw_core_add_listener(impl->core, &impl->core_listener, &core_events, impl);
 
-	if (target != NULL &&
-	    (res = guard_new(impl, target, NULL, impl->ceiling_db, impl->hard_ceiling_db, NULL)) < 0)
+	if (target != NULL && (res = guard_new(impl, target, NULL, impl->ceiling_db,
+					       impl->hard_ceiling_db, NULL)) < 0)
 		goto error;
 
 	/* rules mode: sinks to guard; target mode: the target's description */

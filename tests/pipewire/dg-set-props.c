@@ -36,14 +36,14 @@ static void on_error(void *user, uint32_t id, int seq, int res, const char *mess
 }
 
 static const struct pw_core_events core_events = {
-	PW_VERSION_CORE_EVENTS,
-	.done = on_done,
-	.error = on_error,
+    PW_VERSION_CORE_EVENTS,
+    .done = on_done,
+    .error = on_error,
 };
 
 int main(int argc, char **argv)
 {
-	struct data d = { 0 };
+	struct data d = {0};
 	struct pw_context *context;
 	struct pw_core *core;
 	struct pw_registry *registry;
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 	}
 	pw_core_add_listener(core, &core_listener, &core_events, &d);
 	registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
-	node = pw_registry_bind(registry, (uint32_t) id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0);
+	node =
+	    pw_registry_bind(registry, (uint32_t) id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0);
 
 	spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
 	spa_pod_builder_prop(&b, SPA_PROP_params, 0);

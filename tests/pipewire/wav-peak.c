@@ -72,8 +72,8 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 
 static int wav_load(const char *path, struct wav *w)
 {
-	uint8_t *d;
-	size_t size, pos = 12, data_pos = 0, data_len = 0;
+	uint8_t *d = NULL;
+	size_t size = 0, pos = 12, data_pos = 0, data_len = 0;
 	bool have_fmt = false;
 	int res;
 
@@ -150,13 +150,13 @@ invalid:
 
 static void put32(FILE *f, uint32_t v)
 {
-	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+	uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
 	fwrite(b, 1, 4, f);
 }
 
 static void put16(FILE *f, uint16_t v)
 {
-	uint8_t b[2] = { v & 0xff, v >> 8 };
+	uint8_t b[2] = {v & 0xff, v >> 8};
 	fwrite(b, 1, 2, f);
 }
 
@@ -214,7 +214,7 @@ static int parse_double(const char *s, double *v)
 
 static int scale(int argc, char **argv)
 {
-	struct wav w = { 0 };
+	struct wav w = {0};
 	double gain_db;
 
 	if (argc != 5 || parse_double(argv[2], &gain_db) < 0)
@@ -233,9 +233,9 @@ static int scale(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct wav w = { 0 };
+	struct wav w = {0};
 	double max_db = NAN, expect_db = NAN, tolerance = 1.0, skip_ms = 0.0;
-	double peak = 0.0, peak_checked = 0.0, ch_peak[64] = { 0 };
+	double peak = 0.0, peak_checked = 0.0, ch_peak[64] = {0};
 	size_t over = 0, skip;
 	int ret = 0;
 
@@ -270,8 +270,8 @@ int main(int argc, char **argv)
 			}
 			if (v > limit) {
 				if (over < 5)
-					fprintf(stderr, "frame %zu ch %zu: %.3f dBFS above %.3f\n", f,
-						c, to_db(v), max_db);
+					fprintf(stderr, "frame %zu ch %zu: %.3f dBFS above %.3f\n",
+						f, c, to_db(v), max_db);
 				over++;
 			}
 			peak = fmax(peak, v);
