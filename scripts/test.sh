@@ -25,7 +25,7 @@ meson test -C "$builddir" --print-errorlogs --num-processes 2 || status=$?
 fuzz_failed=0
 fuzz_run=0
 for target in "$builddir"/tests/fuzz/fuzz-*; do
-    [[ -x "$target" && "$target" != *-replay ]] || continue
+    [[ -f "$target" && -x "$target" && "$target" != *-replay ]] || continue
     name=$(basename "$target")
     corpus="tests/fuzz/corpus/${name#fuzz-}"
     work=$(mktemp -d)
