@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# Shared set-up of the 'e2e' suite: a private PipeWire + WirePlumber
+# (tests/lib/pw-session.sh) with a null sink carrying what the real ALSA sink of
+# the recorded FiiO K3 (tests/data/devices/fiio-k3.umockdev, card 1) would carry,
+# a decoy USB sink of another card, a umockdev testbed (dg-testbed) to hotplug the
+# K3, and dacguardd under umockdev-wrapper with a test configuration (the shipped
+# database and headphones, an HD 600 on both outputs of the K3).
+# Meson passes DG_SOURCE_DIR, DG_MODULE_DIR, DG_DACGUARDD, DG_DACGUARDCTL,
+# DG_TESTBED and DG_WAV_PEAK.
+set -eu
+
+. "$DG_SOURCE_DIR/tests/lib/pw-session.sh"
+
+PW_SESSION_MODULE_DIRS=$DG_MODULE_DIR
+K3_FILE=$DG_SOURCE_DIR/tests/data/devices/fiio-k3.umockdev
+K3_CARD=/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1
+K3_BUS_PATH=pci-0000:00:14.0-usb-0:1:1.0
+DAC=alsa_output.usb-FiiO_K3-00.analog-stereo
+GUARD=dacguard.$DAC
+DECOY=alsa_output.usb-Other_DAC-00.analog-stereo
+HEADPHONE=sennheiser-hd600
+_daemon_pid=
+_tb_pid=
+
+e2e_now_ms()
+{
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# the sinks WirePlumber's ALSA monitor would make for the K3 (card 1) and for
+# another USB card (card 0, other port): only the first may get a guard
+e2e_add_sinks()
+{
+	pw_session_add_sink "$DECOY" "Other DAC Analog Stereo" usb \
+		api.alsa.card=0 alsa.card=0 api.alsa.path='"front:0"' \
+		device.bus-path='"pci-0000:00:14.0-usb-0:2:1.0"' priority.session=900
+	pw_session_add_sink "$DAC" "K3 Analog Stereo" usb \
+		api.alsa.card=1 alsa.card=1 api.alsa.path='"front:1"' \
+		device.bus-path="\"$K3_BUS_PATH\"" device.serial='"FiiO_K3"' \
+		priority.session=1000
+}
+
+# e2e_write_config [MODE]: the shipped database and profiles, and a dacguard.conf
+# with the HD 600 on both outputs of the K3 (MODE: single-ended by default).
+e2e_write_config()
+{
+	local mode=${1:-single-ended}
+	E2E_CONF=$PW_SESSION_DIR/conf
+	mkdir -p "$E2E_CONF"
+	cp -r "$DG_SOURCE_DIR/conf/devices" "$DG_SOURCE_DIR/conf/headphones" "$E2E_CONF/"
+	cat >"$E2E_CONF/dacguard.conf.tmp" <<CONF
+dacguard.max-spl-db = 85.0
+dacguard.fallback-ceiling-db = -30.0
+dacguard.hard-ceiling-db = 0.0
+dacguard.default-headphone = "generic-iem-sensitive"
+dacguard.devices = [
+    {
+        match = { usb = "2972:0047" product = "*K3*" }
+        mode = "$mode"
+        outputs = {
+            "se-3.5"  = { headphone = "$HEADPHONE" }
+            "bal-2.5" = { headphone = "$HEADPHONE" }
+        }
+    }
+]
+CONF
+	mv "$E2E_CONF/dacguard.conf.tmp" "$E2E_CONF/dacguard.conf"
+	export DACGUARD_CONFIG_DIR=$E2E_CONF
+}
+
+# e2e_expected OUTPUT: the ceiling lib/level computes for the K3's OUTPUT and the
+# HD 600, from the database figures (conf/devices/30-fiio.conf), via dacguardctl.
+e2e_expected()
+{
+	local args
+	case $1 in
+	se-3.5) args="--vout 1.96 --power 120@32 --power 220@16" ;;
+	bal-2.5) args="--vout 3.92" ;;
+	*) pw_session_fail "no figures for $1" ;;
+	esac
+	# shellcheck disable=SC2086
+	"$DG_DACGUARDCTL" ceiling $args --headphone "$HEADPHONE" --max-spl 85 --json |
+		jq -r .ceiling_db
+}
+
+e2e_dump_logs()
+{
+	local f
+	for f in "$PW_SESSION_DIR"/dacguardd*.log "$XDG_RUNTIME_DIR"/dacguard/*.log \
+		"$XDG_RUNTIME_DIR"/dacguard/*.conf; do
+		[ -s "$f" ] || continue
+		echo "=============== $f (last 100 lines) ===============" >&2
+		tail -n 100 "$f" >&2
+	done
+}
+
+# the guard hosts dacguardd spawned on purpose outlive it: stop them here
+e2e_stop_hosts()
+{
+	local f
+	for f in "$XDG_RUNTIME_DIR"/dacguard/*.pid; do
+		[ -f "$f" ] || continue
+		kill -TERM "$(cat "$f")" 2>/dev/null || true
+	done
+}
+
+_e2e_exit()
+{
+	local rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 77 ] || e2e_dump_logs
+	[ -z "$_daemon_pid" ] || kill -KILL "$_daemon_pid" 2>/dev/null || true
+	e2e_stop_hosts
+	[ -z "$_tb_pid" ] || kill -TERM "$_tb_pid" 2>/dev/null || true
+	(exit "$rc")
+	_pw_session_exit
+}
+
+e2e_start()
+{
+	command -v umockdev-wrapper >/dev/null || pw_session_skip "umockdev-wrapper not installed"
+	e2e_add_sinks
+	pw_session_start
+	trap _e2e_exit EXIT
+	e2e_write_config "$@"
+	coproc TB { exec umockdev-wrapper "$DG_TESTBED"; }
+	_tb_pid=$TB_PID
+	local line
+	read -r -t 10 line <&"${TB[0]}" || pw_session_fail "dg-testbed did not start"
+	E2E_UMOCKDEV_DIR=${line#UMOCKDEV_DIR=}
+}
+
+tb_cmd()
+{
+	local reply
+	echo "$*" >&"${TB[1]}"
+	read -r -t 10 reply <&"${TB[0]}" || pw_session_fail "dg-testbed: no answer to $*"
+	[ "$reply" = ok ] || pw_session_fail "dg-testbed: $* -> $reply"
+}
+
+# daemon_start [ARGS]: dacguardd in the testbed; returns once it watches the cards.
+daemon_start()
+{
+	local n=0
+	while [ -e "$PW_SESSION_DIR/dacguardd.$n.log" ]; do n=$((n + 1)); done
+	_daemon_log=$PW_SESSION_DIR/dacguardd.$n.log
+	UMOCKDEV_DIR=$E2E_UMOCKDEV_DIR umockdev-wrapper "$DG_DACGUARDD" --verbose "$@" \
+		>"$_daemon_log" 2>&1 &
+	_daemon_pid=$!
+	pw_wait_for "dacguardd to watch the cards" grep -q "watching sound cards" "$_daemon_log"
+	pw_wait_for "dacguardd to connect to PipeWire" grep -q "connected to PipeWire" \
+		"$_daemon_log"
+}
+
+daemon_log_has()
+{
+	grep -Eq "$1" "$_daemon_log"
+}
+
+daemon_wait_log()
+{
+	pw_wait_for "dacguardd to log /$1/" daemon_log_has "$1"
+}
+
+# float comparison within 0.1 dB
+e2e_close()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1) }'
+}
+
+make_wav()
+{
+	local out=$1
+	shift
+	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@"
+}
+
+record_start()
+{
+	pw-record --target "$1" --format f32 --rate 48000 --channels 2 \
+		-P '{ node.name = dg-e2e-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
+	_record_pid=$!
+	pw_wait_linked "$1" dg-e2e-record
+}
+
+record_stop()
+{
+	kill -INT "$_record_pid"
+	wait "$_record_pid" || true
+}
+
+check_wav()
+{
+	local out
+	if ! out=$("$DG_WAV_PEAK" "$@" 2>&1); then
+		echo "$out" >&2
+		pw_session_fail "wav-peak $*"
+	fi
+	echo "# wav-peak $*: $(echo "$out" | head -n1)" >&2
+}
+
+# e2e_wait_guard WANT: sets GUARD_ID once the guard exists and holds WANT (+-0.1 dB)
+e2e_wait_guard()
+{
+	GUARD_ID=$(pw_wait_node "$GUARD")
+	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $1 + 0.1"
+	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $1 - 0.1"
+}
+
+# e2e_hotplug_k3 WANT: hotplugs the K3 and waits for its guard to hold WANT;
+# sets GUARD_ID and E2E_HOTPLUG_MS (uevent to ceiling in force, as pw-dump shows it).
+e2e_hotplug_k3()
+{
+	local t0
+	t0=$(e2e_now_ms)
+	tb_cmd hotplug "$K3_FILE"
+	e2e_wait_guard "$1"
+	E2E_HOTPLUG_MS=$(($(e2e_now_ms) - t0))
+}
