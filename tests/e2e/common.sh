@@ -217,3 +217,53 @@ e2e_hotplug_k3()
 	e2e_wait_guard "$1"
 	E2E_HOTPLUG_MS=$(($(e2e_now_ms) - t0))
 }
+
+# play FILE [TARGET]: plays FILE (into the guard by default) and returns when done.
+play()
+{
+	pw-cat --playback --target "${2:-$GUARD}" -P '{ node.name = dg-e2e-play }' "$1" \
+		>"$PW_SESSION_DIR/play.log" 2>&1 ||
+		pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
+}
+
+# play_bg FILE [TARGET]: plays in the background; returns once the player is linked.
+play_bg()
+{
+	pw-cat --playback --target "${2:-$GUARD}" -P '{ node.name = dg-e2e-play }' "$1" \
+		>"$PW_SESSION_DIR/play.log" 2>&1 &
+	_play_pid=$!
+	pw_wait_linked dg-e2e-play "${2:-$GUARD}"
+}
+
+play_wait()
+{
+	wait "$_play_pid" || pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
+}
+
+# e2e_restart PROGRAM: kills a session process (pipewire or wireplumber) and starts
+# it again the same way (command line, environment, log appended), keeping the
+# harness's process list right.
+e2e_restart()
+{
+	local i pid cmd
+	for i in "${!_pw_session_pids[@]}"; do
+		pid=${_pw_session_pids[i]}
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || continue
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null || true
+		case $1 in
+		pipewire)
+			PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
+				pipewire -c "$PW_SESSION_DIR/pipewire.conf" \
+				>>"$PW_SESSION_DIR/pipewire.log" 2>&1 &
+			;;
+		wireplumber)
+			WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
+				wireplumber >>"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
+			;;
+		esac
+		_pw_session_pids[i]=$!
+		return 0
+	done
+	pw_session_fail "no $1 in the session"
+}

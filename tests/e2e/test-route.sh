@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A stream already playing to the raw K3 sink when the K3 is detected is moved
+# to the guard (target.object metadata), and its audio then obeys the ceiling.
+. "$(dirname "$0")/common.sh"
+
+e2e_start
+want=$(e2e_expected se-3.5)
+daemon_start
+d=$PW_SESSION_DIR
+make_wav "$d/sine.wav" synth 8 sine 997 gain -n 0
+play_bg "$d/sine.wav" "$DAC"
+t0=$(e2e_now_ms)
+e2e_hotplug_k3 "$want"
+pw_wait_linked dg-e2e-play "$GUARD"
+echo "# hotplug to stream moved: $(($(e2e_now_ms) - t0)) ms" >&2
+pw_wait_for "the raw link to go" eval '! _pw_linked dg-e2e-play "$DAC"'
+record_start "$DAC" "$d/rec.wav"
+pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $want - 1"
+record_stop
+check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1 --skip-ms 50
+kill "$_play_pid" 2>/dev/null || true
+echo "ok"
