@@ -77,8 +77,9 @@ void dg_json_position(const struct dg_json_ctx *ctx, const char *p, int *line, i
 	*col = c;
 }
 
-static void vreport(struct dg_json_ctx *ctx, enum dg_severity sev, const char *p, const char *key,
-		    const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void
+vreport(struct dg_json_ctx *ctx, enum dg_severity sev, const char *p, const char *key,
+	const char *fmt, va_list ap)
 {
 	char msg[768];
 	struct dg_diag d = {
@@ -184,7 +185,8 @@ static int check_token(struct dg_json_ctx *ctx, const char *key, const char *val
 			}
 			i++;
 		}
-		if (i != len - 1 || len < 2)
+		/* The loop stops at the closing quote, which must end the token. */
+		if (i != len - 1 || len < 2 || val[i] != '"')
 			return dg_json_error(ctx, val, key, "unterminated string");
 		return 0;
 	}
