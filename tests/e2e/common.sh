@@ -240,30 +240,85 @@ play_wait()
 	wait "$_play_pid" || pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
 }
 
-# e2e_restart PROGRAM: kills a session process (pipewire or wireplumber) and starts
-# it again the same way (command line, environment, log appended), keeping the
-# harness's process list right.
-e2e_restart()
+# e2e_restart_session: stops WirePlumber and PipeWire and starts them again the
+# same way (config, environment, logs appended), keeping the harness's process list.
+e2e_restart_session()
 {
-	local i pid cmd
+	local i pid pw_i= wp_i=
 	for i in "${!_pw_session_pids[@]}"; do
+		case $(cat "/proc/${_pw_session_pids[i]}/comm" 2>/dev/null) in
+		pipewire) pw_i=$i ;;
+		wireplumber) wp_i=$i ;;
+		esac
+	done
+	[ -n "$pw_i" ] && [ -n "$wp_i" ] || pw_session_fail "no pipewire/wireplumber to restart"
+	for i in "$wp_i" "$pw_i"; do
 		pid=${_pw_session_pids[i]}
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || continue
 		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null || true
-		case $1 in
-		pipewire)
-			PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
-				pipewire -c "$PW_SESSION_DIR/pipewire.conf" \
-				>>"$PW_SESSION_DIR/pipewire.log" 2>&1 &
-			;;
-		wireplumber)
-			WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
-				wireplumber >>"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
-			;;
-		esac
-		_pw_session_pids[i]=$!
-		return 0
 	done
-	pw_session_fail "no $1 in the session"
+	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
+		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >>"$PW_SESSION_DIR/pipewire.log" 2>&1 &
+	_pw_session_pids[pw_i]=$!
+	pw_wait_for "the pipewire server" pw-cli -r pipewire-0 info 0
+	WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
+		wireplumber >>"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
+	_pw_session_pids[wp_i]=$!
+	pw_wait_for "wireplumber" _pw_session_wp_ready
+}
+
+# frames in a WAV being written (header ignored: off by a frame or two at most)
+wav_frames()
+{
+	echo $((($(stat -c %s "$1") - 44) / 8))
+}
+
+# e2e_mode_switch HOW: with a full-scale sine playing into the guard at the
+# single-ended ceiling, switches the K3 to balanced (HOW: "user" = pw-cli
+# set-param of dacguard.output, "config" = mode in dacguard.conf + SIGHUP) and
+# checks the recording of the DAC sink: before the switch at the single-ended
+# ceiling, after it zero samples over the balanced ceiling. Sets E2E_SWITCH_MS
+# (switch issued to new ceiling shown by the guard).
+e2e_mode_switch()
+{
+	local se bal d=$PW_SESSION_DIR t_sw f_sw f_ack
+	se=$(e2e_expected se-3.5)
+	bal=$(e2e_expected bal-2.5)
+	daemon_start
+	e2e_hotplug_k3 "$se"
+	pw_wait_linked "$GUARD.output" "$DAC"
+	make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
+	record_start "$DAC" "$d/rec.wav"
+	play_bg "$d/sine.wav"
+	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
+	f_sw=$(wav_frames "$d/rec.wav")
+	t_sw=$(e2e_now_ms)
+	case $1 in
+	user)
+		pw-cli set-param "$GUARD_ID" Props '{ params = [ "dacguard.output" "bal-2.5" ] }' \
+			>/dev/null || pw_session_fail "pw-cli set-param failed"
+		;;
+	config)
+		e2e_write_config balanced
+		kill -HUP "$_daemon_pid"
+		;;
+	esac
+	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1"
+	f_ack=$(wav_frames "$d/rec.wav")
+	E2E_SWITCH_MS=$(($(e2e_now_ms) - t_sw))
+	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $bal - 0.1"
+	[ "$(pw_param "$GUARD_ID" dacguard.output)" = bal-2.5 ] ||
+		pw_session_fail "output is '$(pw_param "$GUARD_ID" dacguard.output)'"
+	[ "$(pw_param "$GUARD_ID" dacguard.mode)" = balanced ] ||
+		pw_session_fail "mode is '$(pw_param "$GUARD_ID" dacguard.mode)'"
+	play_wait
+	record_stop
+	# The file's length when the switch was issued and when the guard showed the new
+	# ceiling places them in the recording; 100 ms (4800 frames) covers the graph's
+	# cycles and the limiter's lookahead between the guard and the monitor.
+	sox "$d/rec.wav" "$d/before.wav" trim 0 "$((f_sw > 4800 ? f_sw - 4800 : 1))s"
+	sox "$d/rec.wav" "$d/after.wav" trim "$((f_ack + 4800))s"
+	check_wav "$d/before.wav" --max-db "$se" --expect-db "$se" --tolerance 1
+	check_wav "$d/after.wav" --max-db "$bal" --expect-db "$bal" --tolerance 1
+	echo "# switch ($1) to balanced ceiling $bal in force: $E2E_SWITCH_MS ms" >&2
 }
