@@ -821,6 +821,9 @@ static void capture_state_changed(void *data, enum pw_stream_state old, enum pw_
 	struct guard *g = data;
 
 	guard_arm_timer(g, state == PW_STREAM_STATE_STREAMING);
+	/* a short play may end between two ticks: publish its last window too */
+	if (old == PW_STREAM_STATE_STREAMING && state != PW_STREAM_STATE_STREAMING)
+		on_meter_timer(g, 1);
 	stream_state_changed(data, old, state, error);
 }
 

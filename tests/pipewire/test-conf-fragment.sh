@@ -16,10 +16,11 @@ pw_wait_prop "$GUARD_ID" dacguard.ceiling-db '== -30'
 pw_wait_linked "$GUARD.output" "$DAC"
 [ -z "$(pw_node_id "dacguard.$PCI")" ] || pw_session_fail "the PCI sink got a guard"
 
-make_wav "$PW_SESSION_DIR/sine.wav" synth 1 sine 997 gain -n 0
+make_wav "$PW_SESSION_DIR/sine.wav" synth 2 sine 997 gain -n 0
 record_start "$DAC" "$PW_SESSION_DIR/rec.wav"
-play "$PW_SESSION_DIR/sine.wav"
+play_bg "$PW_SESSION_DIR/sine.wav"
 pw_wait_prop "$GUARD_ID" dacguard.peak-db '> -31'
+play_wait
 record_stop
 check_wav "$PW_SESSION_DIR/rec.wav" --max-db -30 --expect-db -30 --tolerance 1
 echo "ok"
