@@ -617,6 +617,12 @@ static int add_string(struct dg_db *work, const char *name, const char *data, si
 	return res;
 }
 
+static int add_text(void *work, const char *name, const char *data, size_t len,
+		    struct dg_errors *errors)
+{
+	return add_string(work, name, data, len, errors);
+}
+
 int dg_db_add_string(struct dg_db *db, const char *name, const char *data, size_t len,
 		     struct dg_errors *errors)
 {
@@ -639,26 +645,10 @@ int dg_db_load_files(struct dg_db *db, char *const *files, size_t n_files,
 		     struct dg_errors *errors)
 {
 	struct dg_db work;
-	int res = 0;
+	int res;
 
 	dg_db_init(&work);
-	/* Every file is read, so one run reports the errors of all of them. */
-	for (size_t i = 0; i < n_files; i++) {
-		char *data;
-		size_t len;
-		int r = dg_read_file(files[i], &data, &len);
-
-		if (r < 0) {
-			struct dg_json_ctx ctx = { .file = files[i], .data = "", .errors = errors };
-
-			r = dg_json_error(&ctx, NULL, "", "cannot read: %s", strerror(-r));
-		} else {
-			r = add_string(&work, files[i], data, len, errors);
-			free(data);
-		}
-		if (r < 0 && res == 0)
-			res = r == -ENOMEM ? r : -EINVAL;
-	}
+	res = dg_load_each_file(files, n_files, add_text, &work, errors);
 	if (res < 0) {
 		dg_db_free(&work);
 		return res;

@@ -637,6 +637,30 @@ void dg_file_list_free(char **files, size_t n_files)
 	free(files);
 }
 
+int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, void *work,
+		      struct dg_errors *errors)
+{
+	int res = 0;
+
+	for (size_t i = 0; i < n_files; i++) {
+		char *data;
+		size_t len;
+		int r = dg_read_file(files[i], &data, &len);
+
+		if (r < 0) {
+			struct dg_json_ctx ctx = { .file = files[i], .data = "", .errors = errors };
+
+			r = dg_json_error(&ctx, NULL, "", "cannot read: %s", strerror(-r));
+		} else {
+			r = add(work, files[i], data, len, errors);
+			free(data);
+		}
+		if (r < 0 && res == 0)
+			res = r == -ENOMEM ? r : -EINVAL;
+	}
+	return res;
+}
+
 int dg_read_file(const char *path, char **data, size_t *len)
 {
 	struct stat st;

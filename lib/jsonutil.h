@@ -70,6 +70,13 @@ void dg_file_list_free(char **files, size_t n_files);
 /* Reads a whole file (NUL-terminated, *len excludes the NUL). */
 int dg_read_file(const char *path, char **data, size_t *len);
 
+/* Reads every file and hands its text to add(work, ...). Every file is read, so one run
+ * reports the errors of all of them. Returns 0, -ENOMEM, or -EINVAL if any file failed. */
+typedef int (*dg_add_text_fn)(void *work, const char *name, const char *data, size_t len,
+			      struct dg_errors *errors);
+int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, void *work,
+		      struct dg_errors *errors);
+
 /* ---- USB device match (shared by dacguard.devices and the database) ---- */
 
 struct dg_match {
