@@ -14,6 +14,13 @@ struct dg_mode_ctl {
 	char name[64];
 };
 
+/* alsa-lib prints its own line for a card that cannot be opened; the caller
+ * reports the failure once, in its own words, so that line is only noise. */
+static void quiet_alsa_error(const char *file, int line, const char *function, int err,
+			     const char *fmt, ...)
+{
+}
+
 int dg_mode_ctl_open(const char *name, struct dg_mode_ctl **out)
 {
 	struct dg_mode_ctl *ctl;
@@ -24,7 +31,9 @@ int dg_mode_ctl_open(const char *name, struct dg_mode_ctl **out)
 	if (!ctl)
 		return -ENOMEM;
 	snprintf(ctl->name, sizeof(ctl->name), "%s", name);
+	snd_lib_error_set_handler(quiet_alsa_error);
 	r = snd_ctl_open(&ctl->handle, name, SND_CTL_NONBLOCK);
+	snd_lib_error_set_handler(NULL);
 	if (r < 0) {
 		free(ctl);
 		return r;
