@@ -9,7 +9,7 @@ packages=(
     libpipewire-0.3-dev libspa-0.2-dev libasound2-dev libudev-dev libglib2.0-dev
     # run and test: a private PipeWire + WirePlumber, umockdev, sound tools
     pipewire pipewire-bin wireplumber dbus umockdev libumockdev-dev alsa-utils sox
-    python3
+    python3 jq
     # benchmark peers
     swh-plugins lsp-plugins-ladspa ladspa-sdk
 )
