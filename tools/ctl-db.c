@@ -296,8 +296,11 @@ static int add_arg(struct targets *t, const char *arg)
 			dg_paths_init_dir(&one, arg, true);
 			return add_root(t, &one);
 		}
-		snprintf(parent, sizeof(parent), "%s/..", arg);
-		dg_paths_init_dir(&one, parent, true);
+		/* dirname(), not "<arg>/..", so errors name the files as the user gave them. */
+		snprintf(parent, sizeof(parent), "%s", arg);
+		for (size_t len = strlen(parent); len > 1 && parent[len - 1] == '/'; len--)
+			parent[len - 1] = '\0';
+		dg_paths_init_dir(&one, dirname(parent), true);
 		if ((res = dg_collect_files(&one, base, ".conf", &files, &n)) < 0)
 			return res;
 		res = push_all(list, count, files, n);
@@ -350,6 +353,14 @@ static int db_validate(int argc, char **argv)
 	}
 	if (res < 0) {
 		fprintf(stderr, "dacguardctl db validate: %s\n", strerror(-res));
+		targets_free(&t);
+		return 1;
+	}
+	/* A missing database is not a valid one: dacguardd would run on fallbacks alone. */
+	if (t.n_devices + t.n_headphones + t.n_configs == 0) {
+		fprintf(stderr, "dacguardctl db validate: no dacguard.conf, devices/*.conf or "
+				"headphones/*.conf found%s\n",
+			argc < 2 ? " in the configured directories (see dacguardctl(1), FILES)" : "");
 		targets_free(&t);
 		return 1;
 	}
