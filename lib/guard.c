@@ -13,6 +13,12 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 /* Frames handled per inner pass: bounds the scratch buffers below. */
 #define DG_CHUNK 256
 #define DG_RAMP_SEC 0.05
@@ -26,7 +32,8 @@
 #define DG_ONE_BITS 0x3f800000
 #define DG_ABS_MASK 0x7fffffff
 /* History per channel in lookaheads: blocks shorter than the lookahead slide along
- * it and the delay line is compacted only once every few blocks. */
+ * it and the delay line is compacted only once every few blocks; a long block leaves
+ * its tail at 0 or 2 D, clear of the delay line it reads (so at least 3). */
 #define DG_HIST 4
 
 struct dg_guard {
@@ -58,7 +65,6 @@ struct dg_guard {
 	uint64_t clamps;
 
 	float *delay; /* channels * DG_HIST * la: history, the delay line is la from hist_start */
-	float *tmp;   /* win: input tail saved before an in-place write */
 	float *box;   /* win */
 	float *dq_v;  /* win: required gains 1/peak */
 	uint32_t *dq_t;
@@ -81,7 +87,7 @@ size_t dg_guard_size(uint32_t max_channels, uint32_t max_rate)
 	if (max_rate < DG_GUARD_MIN_RATE || max_rate > DG_GUARD_MAX_RATE)
 		max_rate = DG_GUARD_MAX_RATE;
 	size_t la = dg_lookahead(max_rate);
-	size_t floats = (size_t) max_channels * DG_HIST * la + 4 * (la + 1);
+	size_t floats = (size_t) max_channels * DG_HIST * la + 3 * (la + 1);
 	return sizeof(struct dg_guard) + floats * sizeof(float);
 }
 
@@ -100,7 +106,7 @@ float dg_guard_ceiling_linear(double ceiling_db)
 void dg_guard_reset(struct dg_guard *g)
 {
 	memset(g->data, 0,
-	       ((size_t) g->channels * DG_HIST * g->la + 4 * (size_t) g->win) * sizeof(float));
+	       ((size_t) g->channels * DG_HIST * g->la + 3 * (size_t) g->win) * sizeof(float));
 	g->hist_start = 0;
 	for (uint32_t i = 0; i < g->win; i++)
 		g->box[i] = 1.0f;
@@ -132,7 +138,6 @@ struct dg_guard *dg_guard_init(void *mem, uint32_t channels, uint32_t rate, doub
 	g->dq_v = g->box + g->win;
 	/* Same size as float, so the layout in dg_guard_size() holds. */
 	g->dq_t = (uint32_t *) (void *) (g->dq_v + g->win);
-	g->tmp = g->dq_v + 2 * (size_t) g->win;
 	g->rel_k = (float) (1.0 - exp(-1.0 / (DG_RELEASE_TAU_SEC * rate)));
 	g->rel_s = g->rel_k * DG_RELEASE_LINEAR;
 
@@ -198,8 +203,6 @@ void dg_guard_take_meters(struct dg_guard *g, struct dg_guard_meters *m)
 	g->min_glim = 1.0f;
 }
 
-/* Largest abs-value bit pattern of x[0..n): a cheap, vectorisable peak that also
- * flags NaN and Inf (their patterns are above every finite value). */
 /* GCC/clang vector extensions: SSE/NEON where available, plain C elsewhere. */
 typedef float dg_v4 __attribute__((vector_size(16)));
 typedef int32_t dg_v4i __attribute__((vector_size(16)));
@@ -209,6 +212,11 @@ static inline dg_v4 dg_ld(const float *p)
 	dg_v4 v;
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+static inline void dg_st(float *p, dg_v4 v)
+{
+	memcpy(p, &v, sizeof(v));
 }
 
 static inline dg_v4i dg_ldi(const float *p)
@@ -232,8 +240,113 @@ static inline int32_t dg_hmaxi(dg_v4i a)
 	return r;
 }
 
-/* Largest abs-value bit pattern of x[0..n): a cheap peak that also flags NaN and
- * Inf (their patterns are above every finite value). */
+/* Lane-wise max and min (exact for non-NaN lanes; NaN is caught by dg_unord), and a
+ * mask of lanes where a or b is NaN. One instruction each on SSE and NEON; gcc does
+ * not turn the generic blend into maxps by itself. */
+#if defined(__SSE__)
+static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
+{
+	return (dg_v4) _mm_max_ps((__m128) a, (__m128) b);
+}
+
+static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
+{
+	return (dg_v4) _mm_min_ps((__m128) a, (__m128) b);
+}
+
+static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
+{
+	return (dg_v4i) _mm_cmpunord_ps((__m128) a, (__m128) b);
+}
+#elif defined(__ARM_NEON)
+static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
+{
+	return (dg_v4) vmaxq_f32((float32x4_t) a, (float32x4_t) b);
+}
+
+static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
+{
+	return (dg_v4) vminq_f32((float32x4_t) a, (float32x4_t) b);
+}
+
+static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
+{
+	return (a != a) | (b != b);
+}
+#else
+/* m ? a : b, lane-wise. */
+static inline dg_v4 dg_blend(dg_v4i m, dg_v4 a, dg_v4 b)
+{
+	dg_v4i ai, bi;
+	memcpy(&ai, &a, sizeof(ai));
+	memcpy(&bi, &b, sizeof(bi));
+	ai = (ai & m) | (bi & ~m);
+	memcpy(&a, &ai, sizeof(a));
+	return a;
+}
+
+static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
+{
+	return dg_blend(a > b, a, b);
+}
+
+static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
+{
+	return dg_blend(a < b, a, b);
+}
+
+static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
+{
+	return (a != a) | (b != b);
+}
+#endif
+
+/* A running scan of input samples for the fast-path test: the largest and smallest
+ * value (the peak of |x| is the larger of max and -min) and whether any was NaN. Two
+ * vectors cost five instructions, about half of an integer max of abs-value bits. */
+struct dg_scan {
+	dg_v4 mx, mn;
+	dg_v4i nan;
+	float smx, smn; /* scalar tails */
+	bool snan;
+};
+
+static inline void dg_scan_init(struct dg_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static inline void dg_scan8(struct dg_scan *s, dg_v4 a, dg_v4 b)
+{
+	s->mx = dg_vmax(s->mx, dg_vmax(a, b));
+	s->mn = dg_vmin(s->mn, dg_vmin(a, b));
+	s->nan |= dg_unord(a, b);
+}
+
+static inline void dg_scan1(struct dg_scan *s, float v)
+{
+	s->smx = v > s->smx ? v : s->smx;
+	s->smn = v < s->smn ? v : s->smn;
+	s->snan |= v != v;
+}
+
+/* Peak of |x| if every sample scanned is finite and <= 1.0 in magnitude (the fast path
+ * may run), or a negative value if not. */
+static float dg_scan_peak(const struct dg_scan *s)
+{
+	float mx = s->smx, mn = s->smn;
+	bool nan = s->snan;
+	for (int k = 0; k < 4; k++) {
+		mx = s->mx[k] > mx ? s->mx[k] : mx;
+		mn = s->mn[k] < mn ? s->mn[k] : mn;
+		nan |= s->nan[k] != 0;
+	}
+	float p = mx > -mn ? mx : -mn;
+	return !nan && p <= 1.0f ? p : -1.0f;
+}
+
+/* Largest abs-value bit pattern of x[0..n): an exact peak that also flags NaN and Inf
+ * (their patterns are above every finite value). Only for blocks with overs. */
 static int32_t dg_peak_bits(const float *x, uint32_t n)
 {
 	dg_v4i m0 = {0}, m1 = {0};
@@ -287,26 +400,26 @@ static void dg_ramp(struct dg_guard *g, uint32_t n)
 }
 
 /* dst[i] = src[i] * gain (or gv[i]), walking backwards so that src == dst - D
- * (in place, D >= 4) never reads a sample already written. */
+ * (in place, D >= 8) never reads a sample already written. */
 static void dg_kernel(float *dst, const float *src, uint32_t n, float gain, const float *gv)
 {
 	uint32_t j = n;
 	if (gv) {
 		while (j >= 4) {
 			j -= 4;
-			dg_v4 v = dg_ld(src + j) * dg_ld(gv + j);
-			memcpy(dst + j, &v, sizeof(v));
+			dg_st(dst + j, dg_ld(src + j) * dg_ld(gv + j));
 		}
 		while (j-- > 0)
 			dst[j] = src[j] * gv[j];
-	} else {
-		while (j >= 4) {
-			j -= 4;
-			dg_v4 v = dg_ld(src + j) * gain;
-			memcpy(dst + j, &v, sizeof(v));
-		}
-		while (j-- > 0)
-			dst[j] = src[j] * gain;
+		return;
+	}
+	for (; j & 7; j--)
+		dst[j - 1] = src[j - 1] * gain;
+	for (; j > 0; j -= 8) {
+		/* Both loads before both stores: fine for D >= 8. */
+		dg_v4 a = dg_ld(src + j - 8), b = dg_ld(src + j - 4);
+		dg_st(dst + j - 8, a * gain);
+		dg_st(dst + j - 4, b * gain);
 	}
 }
 
@@ -353,18 +466,26 @@ static uint32_t dg_kernel_clamp(float *dst, const float *src, uint32_t n, const 
 	return (uint32_t) cnt;
 }
 
+/* Where a long block leaves its last D frames in the history: clear of the delay
+ * line [hist_start, hist_start + D), so they can be saved before anything is written. */
+static uint32_t dg_hist_tail(const struct dg_guard *g)
+{
+	return g->hist_start >= g->la ? 0 : 2 * g->la;
+}
+
 /* One channel through the D-frame delay: out[i] = (i < D ? delay[i] : in[i - D]) * gain,
  * delay = hist + hist_start. With gg set, gg[i] is the per-frame gain and the clamp to
  * lim/lv applies. in == out is fine: short blocks are appended to the history before
- * anything is written; long ones save their tail first and the kernels walk backwards. */
+ * anything is written (in_hist: already done); long ones save their tail first and the
+ * kernels walk backwards. */
 static uint32_t dg_apply(struct dg_guard *g, float *hist, float *out, const float *in,
-			 uint32_t n, float gain, const float *gv, const float *gg, const float *lv,
-			 int32_t *pk)
+			 uint32_t n, bool in_hist, float gain, const float *gv, const float *gg,
+			 const float *lv, int32_t *pk)
 {
 	uint32_t d = g->la, cl = 0;
 	float *delay = hist + g->hist_start;
 	if (n >= d) {
-		memcpy(g->tmp, in + n - d, d * sizeof(float));
+		memcpy(hist + dg_hist_tail(g), in + n - d, d * sizeof(float));
 		if (gg) {
 			cl += dg_kernel_clamp(out + d, in, n - d, gg + d, gain, lv ? lv + d : NULL,
 					      pk);
@@ -373,15 +494,20 @@ static uint32_t dg_apply(struct dg_guard *g, float *hist, float *out, const floa
 			dg_kernel(out + d, in, n - d, gain, gv ? gv + d : NULL);
 			dg_kernel(out, delay, d, gain, gv);
 		}
-		memcpy(hist, g->tmp, d * sizeof(float));
 	} else {
-		memcpy(delay + d, in, n * sizeof(float));
+		if (!in_hist)
+			memcpy(delay + d, in, n * sizeof(float));
 		if (gg)
 			cl += dg_kernel_clamp(out, delay, n, gg, gain, lv, pk);
 		else
 			dg_kernel(out, delay, n, gain, gv);
 	}
 	return cl;
+}
+
+static float *dg_hist(const struct dg_guard *g, uint32_t c)
+{
+	return g->delay + (size_t) c * DG_HIST * g->la;
 }
 
 /* Before a block of n frames: room for a short block after the delay line. */
@@ -391,16 +517,15 @@ static void dg_hist_prepare(struct dg_guard *g, uint32_t n)
 	if (n >= d || g->hist_start + d + n <= DG_HIST * d)
 		return;
 	for (uint32_t c = 0; c < g->channels; c++) {
-		float *h = g->delay + (size_t) c * DG_HIST * d;
+		float *h = dg_hist(g, c);
 		memmove(h, h + g->hist_start, d * sizeof(float));
 	}
 	g->hist_start = 0;
 }
 
-/* After the block: a long one left its tail at the history's start. */
 static void dg_hist_done(struct dg_guard *g, uint32_t n)
 {
-	g->hist_start = n >= g->la ? 0 : g->hist_start + n;
+	g->hist_start = n >= g->la ? dg_hist_tail(g) : g->hist_start + n;
 }
 
 /* Limiter at rest and |in| <= 1 checked: |out| <= gain without any clamp. */
@@ -409,73 +534,102 @@ static void dg_fast(struct dg_guard *g, float *const *out, const float *const *i
 {
 	dg_hist_prepare(g, n);
 	for (uint32_t c = 0; c < g->channels; c++)
-		dg_apply(g, g->delay + (size_t) c * DG_HIST * g->la, out[c] + off, in[c] + off, n,
-			 g->gain, gvec, NULL, NULL, NULL);
+		dg_apply(g, dg_hist(g, c), out[c] + off, in[c] + off, n, false, g->gain, gvec,
+			 NULL, NULL, NULL);
 	dg_hist_done(g, n);
 	g->now += n;
 }
 
-/* Limiter gain for the output frame now - D, after the input frame with linked
- * peak p entered. It is <= 1/p of every input frame in the window [now - D, now],
- * which includes the frame leaving the delay line. The deque holds the required
- * gains 1/p < 1 of the window in increasing order, so its head is the minimum. */
-static float dg_limiter_step(struct dg_guard *g, float p)
+/* Limiter gains for n frames with linked peaks pb (abs-value bits): gl[i] = glim * cap
+ * gain (gv[i], or the fixed gain). glim for the output frame now - D, after the input
+ * frame with peak p entered, is <= 1/p of every input frame in the window [now - D, now],
+ * which includes the frame leaving the delay line. The deque holds the required gains
+ * 1/p < 1 of the window in increasing order, so its head is the minimum. The state
+ * lives in locals for the loop: stores to gl could alias the struct's floats and would
+ * force every field back to memory each frame. */
+static void dg_limit(struct dg_guard *g, float *gl, const int32_t *pb, uint32_t n,
+		     const float *gv)
 {
-	uint32_t win = g->win;
+	const uint32_t win = g->win, la = g->la;
+	const float rel_k = g->rel_k, rel_s = g->rel_s, gain = g->gain;
+	const double box_inv = g->box_inv;
+	float *const box = g->box, *const dq_v = g->dq_v;
+	uint32_t *const dq_t = g->dq_t;
+	uint32_t now = g->now, dq_head = g->dq_head, dq_len = g->dq_len;
+	uint32_t box_pos = g->box_pos, box_reduced = g->box_reduced;
+	float rel = g->rel, min_glim = g->min_glim;
+	double box_sum = g->box_sum;
 
-	/* Expire first: then at most D entries remain and the push fits in D + 1. */
-	while (g->dq_len > 0 && g->now - g->dq_t[g->dq_head] > g->la) {
-		if (++g->dq_head == win)
-			g->dq_head = 0;
-		g->dq_len--;
-	}
-	if (p > 1.0f) {
-		float req = 1.0f / p;
-		while (g->dq_len > 0) {
-			uint32_t back = g->dq_head + g->dq_len - 1;
-			if (back >= win)
-				back -= win;
-			if (g->dq_v[back] < req)
-				break;
-			g->dq_len--;
+	for (uint32_t i = 0; i < n; i++) {
+		/* Expire first: then at most D entries remain and the push fits in D + 1.
+		 * Times are distinct and the clock moves by one per frame: at most one
+		 * entry expires. */
+		if (dq_len > 0 && now - dq_t[dq_head] > la) {
+			if (++dq_head == win)
+				dq_head = 0;
+			dq_len--;
 		}
-		uint32_t slot = g->dq_head + g->dq_len;
-		if (slot >= win)
-			slot -= win;
-		g->dq_v[slot] = req;
-		g->dq_t[slot] = g->now;
-		g->dq_len++;
-	}
-	g->now++;
-	float w = g->dq_len > 0 ? g->dq_v[g->dq_head] : 1.0f;
+		if (pb[i] > DG_ONE_BITS) {
+			float p;
+			memcpy(&p, &pb[i], sizeof(p));
+			float req = 1.0f / p;
+			while (dq_len > 0) {
+				uint32_t back = dq_head + dq_len - 1;
+				if (back >= win)
+					back -= win;
+				if (dq_v[back] < req)
+					break;
+				dq_len--;
+			}
+			uint32_t slot = dq_head + dq_len;
+			if (slot >= win)
+				slot -= win;
+			dq_v[slot] = req;
+			dq_t[slot] = now;
+			dq_len++;
+		}
+		now++;
+		float w = dq_len > 0 ? dq_v[dq_head] : 1.0f;
 
-	/* Release can only move up slowly and never above the window minimum. */
-	float r = g->rel + (1.0f - g->rel) * g->rel_k + g->rel_s;
-	if (r > 1.0f)
-		r = 1.0f;
-	if (w < r)
-		r = w;
-	g->rel = r;
+		/* Release can only move up slowly and never above the window minimum. */
+		float r = rel + (1.0f - rel) * rel_k + rel_s;
+		r = r < 1.0f ? r : 1.0f;
+		r = w < r ? w : r;
+		rel = r;
 
-	/* Box average over D+1 window minima: each of them is <= the required gain of
-	 * the frame leaving the delay line, so their mean is too. */
-	float old = g->box[g->box_pos];
-	g->box[g->box_pos] = r;
-	if (++g->box_pos == win)
-		g->box_pos = 0;
-	g->box_reduced += (uint32_t) (r < 1.0f) - (uint32_t) (old < 1.0f);
-	if (g->box_reduced == 0) {
-		/* Exact 1 again: the output becomes bit-identical to in * gain. */
-		g->box_sum = win;
-		return 1.0f;
+		/* Box average over D+1 window minima: each of them is <= the required gain
+		 * of the frame leaving the delay line, so their mean is too. */
+		float old = box[box_pos];
+		box[box_pos] = r;
+		if (++box_pos == win)
+			box_pos = 0;
+		box_reduced += (uint32_t) (r < 1.0f) - (uint32_t) (old < 1.0f);
+		float glim = 1.0f;
+		if (box_reduced == 0) {
+			/* Exact 1 again: the output becomes bit-identical to in * gain. */
+			box_sum = win;
+		} else {
+			box_sum += (double) r - (double) old;
+			glim = (float) (box_sum * box_inv) * DG_LIMIT_MARGIN;
+			glim = glim < 1.0f ? glim : 1.0f;
+		}
+		min_glim = glim < min_glim ? glim : min_glim;
+		/* Same product as the fast path when glim == 1: bit-identical output. */
+		gl[i] = glim * (gv ? gv[i] : gain);
 	}
-	g->box_sum += (double) r - (double) old;
-	float gl = (float) (g->box_sum * g->box_inv) * DG_LIMIT_MARGIN;
-	return gl < 1.0f ? gl : 1.0f;
+	g->now = now;
+	g->dq_head = dq_head;
+	g->dq_len = dq_len;
+	g->box_pos = box_pos;
+	g->box_reduced = box_reduced;
+	g->rel = rel;
+	g->min_glim = min_glim;
+	g->box_sum = box_sum;
 }
 
-/* Copies a channel with NaN and Inf replaced by 0 (rare: only for blocks holding them). */
-static const float *dg_sanitize(struct dg_guard *g, const float *x, uint32_t n)
+/* Copies a channel to dst with NaN and Inf replaced by 0 (rare: only for blocks
+ * holding them); dst == x is fine. */
+static const float *dg_sanitize(struct dg_guard *g, float *dst, const float *x, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		float v = x[i];
@@ -483,40 +637,42 @@ static const float *dg_sanitize(struct dg_guard *g, const float *x, uint32_t n)
 			v = 0.0f;
 			g->clamps++;
 		}
-		g->xbuf[i] = v;
+		dst[i] = v;
 	}
-	return g->xbuf;
+	return dst;
 }
 
 /* The limiter at work: per-frame gains first (one scalar pass over the linked
- * peaks), then every channel as vectors with the final clamp. */
+ * peaks), then every channel as vectors with the final clamp. With in_hist (a short
+ * block, n < D) the input has already been appended to the history and is read there. */
 static void dg_slow(struct dg_guard *g, float *const *out, const float *const *in, uint32_t off,
-		    uint32_t n, const float *gvec, bool nonfinite)
+		    uint32_t n, const float *gvec, bool nonfinite, bool in_hist)
 {
 	int32_t *pb = (int32_t *) (void *) g->lbuf;
+	uint32_t hd = g->hist_start + g->la;
+	if (in_hist && nonfinite) {
+		for (uint32_t c = 0; c < g->channels; c++)
+			dg_sanitize(g, dg_hist(g, c) + hd, dg_hist(g, c) + hd, n);
+		nonfinite = false;
+	}
 	uint64_t clamps = g->clamps;
 	memset(pb, 0, n * sizeof(*pb));
-	for (uint32_t c = 0; c < g->channels; c++)
-		dg_link_peak(pb, nonfinite ? dg_sanitize(g, in[c] + off, n) : in[c] + off, n);
+	for (uint32_t c = 0; c < g->channels; c++) {
+		const float *x = in_hist ? dg_hist(g, c) + hd : in[c] + off;
+		dg_link_peak(pb, nonfinite ? dg_sanitize(g, g->xbuf, x, n) : x, n);
+	}
 	g->clamps = clamps; /* counted once, in the apply pass below */
 
-	float min_glim = g->min_glim;
-	for (uint32_t i = 0; i < n; i++) {
-		float p;
-		memcpy(&p, &pb[i], sizeof(p));
-		float glim = dg_limiter_step(g, p);
-		min_glim = glim < min_glim ? glim : min_glim;
-		/* Same product as the fast path when glim == 1: bit-identical output. */
-		g->lbuf[i] = glim * (gvec ? gvec[i] : g->gain);
-	}
-	g->min_glim = min_glim;
+	dg_limit(g, g->lbuf, pb, n, gvec);
 
 	int32_t pk = 0;
 	dg_hist_prepare(g, n);
 	for (uint32_t c = 0; c < g->channels; c++) {
-		const float *x = nonfinite ? dg_sanitize(g, in[c] + off, n) : in[c] + off;
-		g->clamps += dg_apply(g, g->delay + (size_t) c * DG_HIST * g->la, out[c] + off, x,
-				      n, g->gain, NULL, g->lbuf, gvec, &pk);
+		const float *x = in[c] + off;
+		if (nonfinite)
+			x = dg_sanitize(g, g->xbuf, x, n);
+		g->clamps += dg_apply(g, dg_hist(g, c), out[c] + off, x, n, in_hist, g->gain,
+				      NULL, g->lbuf, gvec, &pk);
 	}
 	dg_hist_done(g, n);
 	float p;
@@ -524,9 +680,28 @@ static void dg_slow(struct dg_guard *g, float *const *out, const float *const *i
 	g->peak = p > g->peak ? p : g->peak;
 }
 
+static void dg_scan_channel(struct dg_scan *s, const float *x, uint32_t n)
+{
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		dg_scan8(s, dg_ld(x + i), dg_ld(x + i + 4));
+	for (; i < n; i++)
+		dg_scan1(s, x[i]);
+}
+
+/* Peak abs-value bits of a block: exact, and above DG_ONE_BITS for an over, NaN or Inf. */
 static int32_t dg_block_peak(struct dg_guard *g, const float *const *in, uint32_t off, uint32_t n)
 {
+	struct dg_scan s;
+	dg_scan_init(&s);
+	for (uint32_t c = 0; c < g->channels; c++)
+		dg_scan_channel(&s, in[c] + off, n);
+	float p = dg_scan_peak(&s);
 	int32_t pk = 0;
+	if (p >= 0.0f) {
+		memcpy(&pk, &p, sizeof(pk));
+		return pk;
+	}
 	for (uint32_t c = 0; c < g->channels; c++) {
 		int32_t b = dg_peak_bits(in[c] + off, n);
 		pk = b > pk ? b : pk;
@@ -543,12 +718,67 @@ static void dg_meter_fast(struct dg_guard *g, int32_t pk, float gmax)
 	g->peak = p > g->peak ? p : g->peak;
 }
 
+/* A short block (n < D) at rest, one pass per channel: append the input to the
+ * history, write out[i] = delay[i] * gain, scan the input. The outputs only depend on
+ * frames already checked; if the new input holds an over the limiter will reduce
+ * some of them, so the block is redone from the history. */
+static void dg_short_pass(float *delay, float *out, const float *in, uint32_t n, uint32_t d,
+			  float gain, struct dg_scan *s)
+{
+	float *tail = delay + d;
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		/* Loads before stores: in == out is allowed. */
+		dg_v4 a = dg_ld(in + i), b = dg_ld(in + i + 4);
+		dg_v4 y0 = dg_ld(delay + i) * gain, y1 = dg_ld(delay + i + 4) * gain;
+		dg_scan8(s, a, b);
+		dg_st(tail + i, a);
+		dg_st(tail + i + 4, b);
+		dg_st(out + i, y0);
+		dg_st(out + i + 4, y1);
+	}
+	for (; i < n; i++) {
+		float v = in[i];
+		dg_scan1(s, v);
+		tail[i] = v;
+		out[i] = delay[i] * gain;
+	}
+}
+
+static void dg_short(struct dg_guard *g, float *const *out, const float *const *in, uint32_t n)
+{
+	uint32_t d = g->la;
+	struct dg_scan s;
+	dg_scan_init(&s);
+	dg_hist_prepare(g, n);
+	for (uint32_t c = 0; c < g->channels; c++)
+		dg_short_pass(dg_hist(g, c) + g->hist_start, out[c], in[c], n, d, g->gain, &s);
+	float p = dg_scan_peak(&s);
+	if (p >= 0.0f) {
+		p *= g->gain;
+		g->peak = p > g->peak ? p : g->peak;
+		dg_hist_done(g, n);
+		g->now += n;
+		return;
+	}
+	int32_t pk = 0;
+	for (uint32_t c = 0; c < g->channels; c++) {
+		int32_t b = dg_peak_bits(dg_hist(g, c) + g->hist_start + d, n);
+		pk = b > pk ? b : pk;
+	}
+	dg_slow(g, out, in, 0, n, NULL, pk > 0x7f7fffff, true);
+}
+
 void dg_guard_process(struct dg_guard *g, float *const *out, const float *const *in,
 		      uint32_t n_frames)
 {
 	bool rest = g->dq_len == 0 && g->box_reduced == 0;
 	if (rest && g->ramp_frames == 0) {
 		/* The common case in one pass per channel, whatever the block size. */
+		if (n_frames < g->la && n_frames <= DG_CHUNK) {
+			dg_short(g, out, in, n_frames);
+			return;
+		}
 		int32_t pk = dg_block_peak(g, in, 0, n_frames);
 		if (pk <= DG_ONE_BITS) {
 			dg_meter_fast(g, pk, g->gain);
@@ -572,7 +802,7 @@ void dg_guard_process(struct dg_guard *g, float *const *out, const float *const 
 			dg_meter_fast(g, pk, g->gain); /* the ramp only rises: gain is the max */
 			dg_fast(g, out, in, off, n, gvec);
 		} else {
-			dg_slow(g, out, in, off, n, gvec, pk > 0x7f7fffff);
+			dg_slow(g, out, in, off, n, gvec, pk > 0x7f7fffff, false);
 		}
 		off += n;
 	}

@@ -24,30 +24,32 @@ void dg_separation_init(struct dg_separation *s, uint32_t rate)
 	s->last.dead_channel = -1;
 }
 
-void dg_separation_reset_window(struct dg_separation *s)
-{
-	s->sum_ll = s->sum_rr = s->sum_lr = 0.0;
-	s->frames = 0;
-	s->xt_active = s->xt_idle = 0.0;
-	s->xt_frames = 0;
-	/* The running segment carries over: it is judged when complete. */
-}
-
 /* GCC/clang vector extensions: plain C where there is no SIMD, SSE/NEON otherwise. */
 typedef float dg_sep_v4 __attribute__((vector_size(16)));
 
-/* Energies and the cross term of n frames. Vector lanes keep the accumulators in
- * registers; a chunk is at most one segment (10 ms), short enough for floats. */
-static void dg_sums(const float *l, const float *r, uint32_t n, double *ll, double *rr,
-		    double *lr)
+static inline dg_sep_v4 dg_sep_ld(const float *p)
 {
-	dg_sep_v4 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0}, c0 = {0}, c1 = {0};
+	dg_sep_v4 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void dg_sep_st(float *p, dg_sep_v4 v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/* Adds the energies and the cross term of n frames to the float lanes. The lanes stay
+ * in the struct between calls, so a short block costs no horizontal sum and no double
+ * arithmetic; they hold at most one segment (10 ms), short enough for floats. */
+static void dg_sums(struct dg_separation *s, const float *l, const float *r, uint32_t n)
+{
+	dg_sep_v4 a0 = dg_sep_ld(s->lane_ll), a1 = dg_sep_ld(s->lane_ll + 4);
+	dg_sep_v4 b0 = dg_sep_ld(s->lane_rr), b1 = dg_sep_ld(s->lane_rr + 4);
+	dg_sep_v4 c0 = dg_sep_ld(s->lane_lr), c1 = dg_sep_ld(s->lane_lr + 4);
 	for (; n >= 8; n -= 8, l += 8, r += 8) {
-		dg_sep_v4 x0, x1, y0, y1;
-		memcpy(&x0, l, sizeof(x0));
-		memcpy(&x1, l + 4, sizeof(x1));
-		memcpy(&y0, r, sizeof(y0));
-		memcpy(&y1, r + 4, sizeof(y1));
+		dg_sep_v4 x0 = dg_sep_ld(l), x1 = dg_sep_ld(l + 4);
+		dg_sep_v4 y0 = dg_sep_ld(r), y1 = dg_sep_ld(r + 4);
 		a0 += x0 * x0;
 		a1 += x1 * x1;
 		b0 += y0 * y0;
@@ -55,24 +57,46 @@ static void dg_sums(const float *l, const float *r, uint32_t n, double *ll, doub
 		c0 += x0 * y0;
 		c1 += x1 * y1;
 	}
-	a0 += a1;
-	b0 += b1;
-	c0 += c1;
-	float sa = a0[0] + a0[1] + a0[2] + a0[3];
-	float sb = b0[0] + b0[1] + b0[2] + b0[3];
-	float sc = c0[0] + c0[1] + c0[2] + c0[3];
-	for (; n > 0; n--, l++, r++) {
-		sa += *l * *l;
-		sb += *r * *r;
-		sc += *l * *r;
+	dg_sep_st(s->lane_ll, a0);
+	dg_sep_st(s->lane_ll + 4, a1);
+	dg_sep_st(s->lane_rr, b0);
+	dg_sep_st(s->lane_rr + 4, b1);
+	dg_sep_st(s->lane_lr, c0);
+	dg_sep_st(s->lane_lr + 4, c1);
+	for (uint32_t k = 0; k < n; k++) {
+		s->lane_ll[k] += l[k] * l[k];
+		s->lane_rr[k] += r[k] * r[k];
+		s->lane_lr[k] += l[k] * r[k];
 	}
-	*ll = sa;
-	*rr = sb;
-	*lr = sc;
+}
+
+static double dg_lanes_sum(const float *lane)
+{
+	double t = 0.0;
+	for (int k = 0; k < 8; k++)
+		t += lane[k];
+	return t;
+}
+
+/* Moves the lanes into the segment's doubles and, with window set, the window's. */
+static void dg_fold(struct dg_separation *s, bool window)
+{
+	double ll = dg_lanes_sum(s->lane_ll), rr = dg_lanes_sum(s->lane_rr);
+	s->seg_ll += ll;
+	s->seg_rr += rr;
+	if (window) {
+		s->sum_ll += ll;
+		s->sum_rr += rr;
+		s->sum_lr += dg_lanes_sum(s->lane_lr);
+	}
+	memset(s->lane_ll, 0, sizeof(s->lane_ll));
+	memset(s->lane_rr, 0, sizeof(s->lane_rr));
+	memset(s->lane_lr, 0, sizeof(s->lane_lr));
 }
 
 static void dg_segment_done(struct dg_separation *s)
 {
+	dg_fold(s, true);
 	double ml = s->seg_ll / s->seg_fill, mr = s->seg_rr / s->seg_fill;
 
 	if (ml >= DG_SEP_XT_ACTIVE_MS && mr <= ml * DG_SEP_XT_IDLE_RATIO) {
@@ -90,23 +114,28 @@ static void dg_segment_done(struct dg_separation *s)
 	s->seg_fill = 0;
 }
 
+void dg_separation_reset_window(struct dg_separation *s)
+{
+	/* The frames since the last fold belong to the old window and the running segment. */
+	dg_fold(s, false);
+	s->sum_ll = s->sum_rr = s->sum_lr = 0.0;
+	s->frames = 0;
+	s->xt_active = s->xt_idle = 0.0;
+	s->xt_frames = 0;
+	/* The running segment carries over: it is judged when complete. */
+}
+
 void dg_separation_process(struct dg_separation *s, const float *l, const float *r,
 			   uint32_t n_frames)
 {
 	if (!l || !r)
 		return;
+	s->frames += n_frames;
 	while (n_frames > 0) {
 		uint32_t n = s->seg_len - s->seg_fill;
 		if (n > n_frames)
 			n = n_frames;
-		double ll, rr, lr;
-		dg_sums(l, r, n, &ll, &rr, &lr);
-		s->sum_ll += ll;
-		s->sum_rr += rr;
-		s->sum_lr += lr;
-		s->frames += n;
-		s->seg_ll += ll;
-		s->seg_rr += rr;
+		dg_sums(s, l, r, n);
 		s->seg_fill += n;
 		if (s->seg_fill == s->seg_len)
 			dg_segment_done(s);
@@ -129,12 +158,15 @@ void dg_separation_result(const struct dg_separation *s, struct dg_separation_re
 	if (s->frames == 0)
 		return;
 
-	double ml = s->sum_ll / (double) s->frames, mr = s->sum_rr / (double) s->frames;
+	double sum_ll = s->sum_ll + dg_lanes_sum(s->lane_ll);
+	double sum_rr = s->sum_rr + dg_lanes_sum(s->lane_rr);
+	double sum_lr = s->sum_lr + dg_lanes_sum(s->lane_lr);
+	double ml = sum_ll / (double) s->frames, mr = sum_rr / (double) s->frames;
 	res->rms_db[0] = ml > DG_SEP_SILENT_MS ? dg_db10(ml) : -200.0f;
 	res->rms_db[1] = mr > DG_SEP_SILENT_MS ? dg_db10(mr) : -200.0f;
 
 	if (ml > DG_SEP_SILENT_MS && mr > DG_SEP_SILENT_MS) {
-		double c = s->sum_lr / sqrt(s->sum_ll * s->sum_rr);
+		double c = sum_lr / sqrt(sum_ll * sum_rr);
 		res->correlation = (float) (c > 1.0 ? 1.0 : c < -1.0 ? -1.0 : c);
 		res->imbalance_db = res->rms_db[0] - res->rms_db[1];
 		res->polarity_inverted = res->correlation <= DG_SEP_POLARITY_CORR &&

@@ -30,6 +30,9 @@ struct dg_separation {
 	uint32_t seg_len, seg_fill;
 	double seg_ll, seg_rr;
 	struct dg_separation_result last;
+	/* Float lanes of sum L^2, sum R^2, sum LR since the last fold into the doubles
+	 * above (at most one segment): folded at each segment end, read by the result. */
+	float lane_ll[8], lane_rr[8], lane_lr[8];
 };
 
 void dg_separation_init(struct dg_separation *s, uint32_t rate);
