@@ -291,6 +291,9 @@ e2e_mode_switch()
 	record_start "$DAC" "$d/rec.wav"
 	play_bg "$d/sine.wav"
 	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
+	# half a second of audio at the single-ended ceiling in the file before the switch
+	f_sw=$(($(wav_frames "$d/rec.wav") + 24000))
+	pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f_sw"' ]'
 	f_sw=$(wav_frames "$d/rec.wav")
 	t_sw=$(e2e_now_ms)
 	case $1 in
