@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "pw-apply.h"
 
 #define MAX_POLLFDS 64
 
 struct daemon {
 	bool verbose;
+	struct dg_engine *engine;
+	struct dg_pw_apply *pw; /* NULL with --no-pipewire */
 };
 
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
@@ -30,10 +33,14 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 	case DG_ENGINE_DECISION:
 		dg_device_format(dev, line, sizeof(line));
 		printf("%s\n", line);
+		if (d->pw)
+			dg_pw_apply_decision(d->pw, dev, dg_engine_config(d->engine));
 		break;
 	case DG_ENGINE_REMOVED:
 		printf("card%d \"%s\" %04x:%04x removed\n", dev->card.number, dev->card.product,
 		       dev->card.vendor_id, dev->card.product_id);
+		if (d->pw)
+			dg_pw_apply_removed(d->pw, dev);
 		break;
 	case DG_ENGINE_UEVENT:
 		if (d->verbose)
@@ -53,6 +60,7 @@ static void usage(FILE *f)
 	      "  --verbose   log every uevent on a sound card\n"
 	      "  --once      decide for the cards present now and exit\n"
 	      "  --ctl NAME  open this ALSA control device instead of hw:N (tests)\n"
+	      "  --no-pipewire  decide only: no guards, no PipeWire connection\n"
 	      "Configuration: DACGUARD_CONFIG_DIR or the standard directories, see dacguardd(8).\n",
 	      f);
 }
@@ -62,12 +70,13 @@ int main(int argc, char **argv)
 	static const struct option long_opts[] = {
 	    {"verbose", no_argument, NULL, 'v'},   {"once", no_argument, NULL, '1'},
 	    {"ctl", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},   {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},   {"no-pipewire", no_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct dg_engine_options opts = {0};
 	struct daemon d = {0};
 	struct dg_engine *engine = NULL;
-	bool once = false;
+	bool once = false, no_pipewire = false;
 	sigset_t mask;
 	int sfd = -1, r, c, status = EXIT_FAILURE;
 
@@ -81,6 +90,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			opts.ctl_override = optarg;
+			break;
+		case 'P':
+			no_pipewire = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -115,6 +127,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dacguardd: %s\n", strerror(-r));
 		goto out;
 	}
+	d.engine = engine;
+	if (!once && !no_pipewire) {
+		struct dg_pw_apply_options pw_opts = {.verbose = d.verbose};
+
+		r = dg_pw_apply_new(&pw_opts, &d.pw);
+		if (r < 0)
+			fprintf(stderr, "dacguardd: no PipeWire client: %s\n", strerror(-r));
+	}
 	/* A bad configuration leaves the defaults: fail-safe ceilings, still running. */
 	dg_engine_load_config(engine);
 	if (!once) {
@@ -139,18 +159,23 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd pfds[MAX_POLLFDS];
-		int n = dg_engine_pollfds(engine, pfds, MAX_POLLFDS - 1);
+		int n = dg_engine_pollfds(engine, pfds, MAX_POLLFDS - 2);
 
 		pfds[n].fd = sfd;
 		pfds[n].events = POLLIN;
 		pfds[n].revents = 0;
-		if (poll(pfds, (nfds_t) n + 1, -1) < 0) {
+		pfds[n + 1].fd = d.pw ? dg_pw_apply_fd(d.pw) : -1;
+		pfds[n + 1].events = POLLIN;
+		pfds[n + 1].revents = 0;
+		if (poll(pfds, (nfds_t) n + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "dacguardd: poll: %s\n", strerror(errno));
 			goto out;
 		}
 		dg_engine_dispatch(engine, pfds, n);
+		if (d.pw && (pfds[n + 1].revents & POLLIN))
+			dg_pw_apply_dispatch(d.pw);
 		if (pfds[n].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -170,6 +195,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	dg_pw_apply_free(d.pw);
 	dg_engine_free(engine);
 	if (sfd >= 0)
 		close(sfd);
