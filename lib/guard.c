@@ -31,10 +31,12 @@
 /* abs(x) bit patterns compare like the values; NaN and Inf compare above all finite values. */
 #define DG_ONE_BITS 0x3f800000
 #define DG_ABS_MASK 0x7fffffff
-/* History per channel in lookaheads: blocks shorter than the lookahead slide along
- * it and the delay line is compacted only once every few blocks; a long block leaves
- * its tail at 0 or 2 D, clear of the delay line it reads (so at least 3). */
-#define DG_HIST 4
+/* History per channel: blocks shorter than the lookahead D slide along it and the
+ * delay line is compacted only once it is used up (every 30 blocks of 32 frames at
+ * 48 kHz); a long block leaves its tail at 0 or 2 D, clear of the delay line it reads,
+ * so it holds at least 3 D. */
+#define DG_HIST_MIN 3
+#define DG_HIST_SLIDE 1024
 
 struct dg_guard {
 	uint32_t channels;
@@ -53,7 +55,7 @@ struct dg_guard {
 	uint32_t dq_head, dq_len; /* monotonic deque of input peaks > 1 in the window */
 	uint32_t hist_start;
 	uint32_t box_pos;
-	uint32_t box_reduced; /* box entries below 1 */
+	uint32_t calm; /* frames since the last release value below 1: the box is all ones at >= win */
 	float rel;            /* release follower, <= window minimum of required gain */
 	float rel_k, rel_s;
 	double box_sum;
@@ -64,7 +66,8 @@ struct dg_guard {
 	float min_glim;
 	uint64_t clamps;
 
-	float *delay; /* channels * DG_HIST * la: history, the delay line is la from hist_start */
+	uint32_t hist_len; /* per channel, dg_hist_len() */
+	float *delay; /* channels * hist_len: history, the delay line is la from hist_start */
 	float *box;   /* win */
 	float *dq_v;  /* win: required gains 1/peak */
 	uint32_t *dq_t;
@@ -80,14 +83,21 @@ static uint32_t dg_lookahead(uint32_t rate)
 	return rate / 1000;
 }
 
+/* Grows with la, so the size computed for the highest rate covers every lower one. */
+static uint32_t dg_hist_len(uint32_t la)
+{
+	uint32_t a = DG_HIST_MIN * la, b = la + DG_HIST_SLIDE;
+	return a > b ? a : b;
+}
+
 size_t dg_guard_size(uint32_t max_channels, uint32_t max_rate)
 {
 	if (max_channels == 0 || max_channels > DG_GUARD_MAX_CHANNELS)
 		max_channels = DG_GUARD_MAX_CHANNELS;
 	if (max_rate < DG_GUARD_MIN_RATE || max_rate > DG_GUARD_MAX_RATE)
 		max_rate = DG_GUARD_MAX_RATE;
-	size_t la = dg_lookahead(max_rate);
-	size_t floats = (size_t) max_channels * DG_HIST * la + 3 * (la + 1);
+	uint32_t la = dg_lookahead(max_rate);
+	size_t floats = (size_t) max_channels * dg_hist_len(la) + 3 * ((size_t) la + 1);
 	return sizeof(struct dg_guard) + floats * sizeof(float);
 }
 
@@ -106,14 +116,14 @@ float dg_guard_ceiling_linear(double ceiling_db)
 void dg_guard_reset(struct dg_guard *g)
 {
 	memset(g->data, 0,
-	       ((size_t) g->channels * DG_HIST * g->la + 3 * (size_t) g->win) * sizeof(float));
+	       ((size_t) g->channels * g->hist_len + 3 * (size_t) g->win) * sizeof(float));
 	g->hist_start = 0;
 	for (uint32_t i = 0; i < g->win; i++)
 		g->box[i] = 1.0f;
 	g->now = 0;
 	g->dq_head = g->dq_len = 0;
 	g->box_pos = 0;
-	g->box_reduced = 0;
+	g->calm = g->win;
 	g->rel = 1.0f;
 	g->box_sum = g->win;
 	g->peak = 0.0f;
@@ -134,7 +144,8 @@ struct dg_guard *dg_guard_init(void *mem, uint32_t channels, uint32_t rate, doub
 	g->win = g->la + 1;
 	g->box_inv = 1.0 / g->win;
 	g->delay = g->data;
-	g->box = g->delay + (size_t) channels * DG_HIST * g->la;
+	g->hist_len = dg_hist_len(g->la);
+	g->box = g->delay + (size_t) channels * g->hist_len;
 	g->dq_v = g->box + g->win;
 	/* Same size as float, so the layout in dg_guard_size() holds. */
 	g->dq_t = (uint32_t *) (void *) (g->dq_v + g->win);
@@ -332,17 +343,31 @@ static inline void dg_scan1(struct dg_scan *s, float v)
 
 /* Peak of |x| if every sample scanned is finite and <= 1.0 in magnitude (the fast path
  * may run), or a negative value if not. */
-static float dg_scan_peak(const struct dg_scan *s)
+static inline float dg_scan_peak(const struct dg_scan *s)
 {
-	float mx = s->smx, mn = s->smn;
-	bool nan = s->snan;
+	/* Lane-wise peak, with NaN lanes forced to a NaN pattern that fails "<= 1". */
+	dg_v4 v = dg_vmax(s->mx, -s->mn);
+	dg_v4i vi;
+	memcpy(&vi, &v, sizeof(vi));
+	vi |= s->nan;
+	memcpy(&v, &vi, sizeof(v));
+#if defined(__SSE__)
+	__m128 m = (__m128) v;
+	m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+	m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+	bool bad = _mm_movemask_ps(_mm_cmpnle_ps((__m128) v, _mm_set1_ps(1.0f))) != 0;
+	float p = _mm_cvtss_f32(m);
+#else
+	bool bad = false;
+	float p = 0.0f;
 	for (int k = 0; k < 4; k++) {
-		mx = s->mx[k] > mx ? s->mx[k] : mx;
-		mn = s->mn[k] < mn ? s->mn[k] : mn;
-		nan |= s->nan[k] != 0;
+		bad |= !(v[k] <= 1.0f);
+		p = v[k] > p ? v[k] : p;
 	}
-	float p = mx > -mn ? mx : -mn;
-	return !nan && p <= 1.0f ? p : -1.0f;
+#endif
+	float t = s->smx > -s->smn ? s->smx : -s->smn;
+	p = t > p ? t : p;
+	return !bad && !s->snan && p <= 1.0f ? p : -1.0f;
 }
 
 /* Largest abs-value bit pattern of x[0..n): an exact peak that also flags NaN and Inf
@@ -507,20 +532,23 @@ static uint32_t dg_apply(struct dg_guard *g, float *hist, float *out, const floa
 
 static float *dg_hist(const struct dg_guard *g, uint32_t c)
 {
-	return g->delay + (size_t) c * DG_HIST * g->la;
+	return g->delay + (size_t) c * g->hist_len;
+}
+
+static void dg_hist_compact(struct dg_guard *g)
+{
+	for (uint32_t c = 0; c < g->channels; c++) {
+		float *h = dg_hist(g, c);
+		memmove(h, h + g->hist_start, g->la * sizeof(float));
+	}
+	g->hist_start = 0;
 }
 
 /* Before a block of n frames: room for a short block after the delay line. */
-static void dg_hist_prepare(struct dg_guard *g, uint32_t n)
+static inline void dg_hist_prepare(struct dg_guard *g, uint32_t n)
 {
-	uint32_t d = g->la;
-	if (n >= d || g->hist_start + d + n <= DG_HIST * d)
-		return;
-	for (uint32_t c = 0; c < g->channels; c++) {
-		float *h = dg_hist(g, c);
-		memmove(h, h + g->hist_start, d * sizeof(float));
-	}
-	g->hist_start = 0;
+	if (n < g->la && g->hist_start + g->la + n > g->hist_len)
+		dg_hist_compact(g);
 }
 
 static void dg_hist_done(struct dg_guard *g, uint32_t n)
@@ -556,7 +584,7 @@ static void dg_limit(struct dg_guard *g, float *gl, const int32_t *pb, uint32_t 
 	float *const box = g->box, *const dq_v = g->dq_v;
 	uint32_t *const dq_t = g->dq_t;
 	uint32_t now = g->now, dq_head = g->dq_head, dq_len = g->dq_len;
-	uint32_t box_pos = g->box_pos, box_reduced = g->box_reduced;
+	uint32_t box_pos = g->box_pos, calm = g->calm;
 	float rel = g->rel, min_glim = g->min_glim;
 	double box_sum = g->box_sum;
 
@@ -603,9 +631,10 @@ static void dg_limit(struct dg_guard *g, float *gl, const int32_t *pb, uint32_t 
 		box[box_pos] = r;
 		if (++box_pos == win)
 			box_pos = 0;
-		box_reduced += (uint32_t) (r < 1.0f) - (uint32_t) (old < 1.0f);
+		/* Bounded: the limiter is back at rest (fast path) soon after win. */
+		calm = r < 1.0f ? 0 : calm + 1;
 		float glim = 1.0f;
-		if (box_reduced == 0) {
+		if (calm >= win) {
 			/* Exact 1 again: the output becomes bit-identical to in * gain. */
 			box_sum = win;
 		} else {
@@ -621,7 +650,7 @@ static void dg_limit(struct dg_guard *g, float *gl, const int32_t *pb, uint32_t 
 	g->dq_head = dq_head;
 	g->dq_len = dq_len;
 	g->box_pos = box_pos;
-	g->box_reduced = box_reduced;
+	g->calm = calm;
 	g->rel = rel;
 	g->min_glim = min_glim;
 	g->box_sum = box_sum;
@@ -772,7 +801,7 @@ static void dg_short(struct dg_guard *g, float *const *out, const float *const *
 void dg_guard_process(struct dg_guard *g, float *const *out, const float *const *in,
 		      uint32_t n_frames)
 {
-	bool rest = g->dq_len == 0 && g->box_reduced == 0;
+	bool rest = g->dq_len == 0 && g->calm >= g->win;
 	if (rest && g->ramp_frames == 0) {
 		/* The common case in one pass per channel, whatever the block size. */
 		if (n_frames < g->la && n_frames <= DG_CHUNK) {
@@ -797,7 +826,7 @@ void dg_guard_process(struct dg_guard *g, float *const *out, const float *const 
 			gvec = g->gbuf;
 		}
 		int32_t pk = dg_block_peak(g, in, off, n);
-		rest = g->dq_len == 0 && g->box_reduced == 0;
+		rest = g->dq_len == 0 && g->calm >= g->win;
 		if (rest && pk <= DG_ONE_BITS) {
 			dg_meter_fast(g, pk, g->gain); /* the ramp only rises: gain is the max */
 			dg_fast(g, out, in, off, n, gvec);
