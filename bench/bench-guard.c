@@ -302,7 +302,9 @@ static void fmt_ns(char *buf, size_t size, const struct cand *c)
 int main(void)
 {
 	static const uint32_t blocks[] = {1024, 32};
-	const char *ladspa_dir = getenv("DG_LADSPA_DIR") ? getenv("DG_LADSPA_DIR") : "/usr/lib/ladspa";
+	const char *ladspa_dir = getenv("DG_LADSPA_DIR");
+	if (!ladspa_dir)
+		ladspa_dir = "/usr/lib/ladspa";
 
 	make_signal();
 	uint32_t overs = 0;
@@ -335,7 +337,8 @@ int main(void)
 	snprintf(pat, sizeof(pat), "%s/fast_lookahead_limiter_1913.so", ladspa_dir);
 	cands[C_SWH].ok = ladspa_open(&swh, pat, "fastLookaheadLimiter");
 	snprintf(pat, sizeof(pat), "%s/lsp-plugins-ladspa*.so", ladspa_dir);
-	cands[C_LSP].ok = ladspa_open(&lsp, pat, "http://lsp-plug.in/plugins/ladspa/limiter_stereo");
+	cands[C_LSP].ok =
+		ladspa_open(&lsp, pat, "http://lsp-plug.in/plugins/ladspa/limiter_stereo");
 	cands[C_SWH].fn = cands[C_LSP].fn = run_ladspa;
 	cands[C_SWH].ctx = &swh;
 	cands[C_LSP].ctx = &lsp;

@@ -55,7 +55,7 @@ struct dg_guard {
 	uint32_t dq_head, dq_len; /* monotonic deque of input peaks > 1 in the window */
 	uint32_t hist_start;
 	uint32_t box_pos;
-	uint32_t calm; /* frames since the last release value below 1: the box is all ones at >= win */
+	uint32_t calm;        /* frames since a release value below 1: box all ones at >= win */
 	float rel;            /* release follower, <= window minimum of required gain */
 	float rel_k, rel_s;
 	double box_sum;
