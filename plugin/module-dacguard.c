@@ -70,12 +70,40 @@
  * clamped with a warning; lowering applies within the current block, raising
  * ramps), `dacguard.output` (output id such as "bal-4.4", or "unknown"),
  * `dacguard.mode` ("single-ended", "balanced", "unknown"), `dacguard.headphone`
- * (string). Read-only: `dacguard.hard-ceiling-db` and the meters, refreshed at
+ * (string), `dacguard.output-ceilings` (string, below). Read-only: `dacguard.hard-ceiling-db` and the meters, refreshed at
  * about 10 Hz while streaming: `dacguard.peak-db`, `dacguard.gain-reduction-db`,
  * `dacguard.correlation`, `dacguard.imbalance-db`, `dacguard.crosstalk-db`,
  * `dacguard.polarity-inverted` (bool), `dacguard.dead-channel` (int: -1 none,
  * 0 left, 1 right). NaN, infinities, wrong types, unknown `dacguard.` keys and
  * writes to read-only keys are refused with a warning and change nothing.
+ *
+ * ## Output ceiling table
+ *
+ * `dacguard.output-ceilings` holds the ceiling of each output of the device as a
+ * JSON (or SPA-JSON) object of output ids to dBFS, so that a switch of output is
+ * safe in the very write that makes it (dacguardd writes it with every decision):
+ *
+ *\code{.unparsed}
+ * pw-cli set-param <id> Props '{ params = [ "dacguard.output-ceilings"
+ *     "{ se-3.5 = -23.07 bal-2.5 = -29.09 }" ] }'
+ *\endcode
+ *
+ * It is published back as `{ "se-3.5": -23.070, "bal-2.5": -29.090 }` (Props and the
+ * PropInfo default). Keys must be known output ids, each once, values finite
+ * numbers; a bad table is refused whole with a warning and the previous one stays.
+ * `""` or `{}` clears it. With a table:
+ * - a write of `dacguard.output` sets the ceiling to that output's entry (an output
+ *   not in the table: the table's lowest ceiling) and `dacguard.mode` to its kind;
+ * - a write of `dacguard.mode` without an output sets the output to "unknown" and
+ *   the ceiling to the lowest entry of that kind (balanced: `bal-*`, `line-xlr`;
+ *   single-ended: `se-*`, `line-rca`; unknown: the lowest of all);
+ * - a `dacguard.ceiling-db` in the same write lowers that further (the lower wins);
+ *   alone, or with a new table only, the ceiling is held at or below the table's
+ *   ceiling for the output and mode in force.
+ *
+ * The hard ceiling bounds all of it. The new ceiling reaches the data thread before
+ * the write returns, so the next block is processed with it: when the new output is
+ * louder (a lower ceiling), not one sample above its ceiling gets through.
  *
  * ## Example configuration
  *
@@ -134,6 +162,20 @@ static const struct spa_dict_item module_props[] = {
     {PW_KEY_MODULE_VERSION, "0.1.0"},
 };
 
+/* dacguard.output-ceilings: the ceiling of each output the device has, so that a write
+ * of dacguard.output or dacguard.mode brings its ceiling with it (see the page above). */
+struct ceiling_entry {
+	char id[DG_ID_MAX];
+	double ceiling_db;
+};
+
+struct ceiling_table {
+	struct ceiling_entry entries[DG_MAX_OUTPUTS];
+	uint32_t n;
+};
+
+#define TABLE_JSON_MAX 512
+
 /* What the data thread publishes and the main loop turns into Props. */
 struct meters {
 	float peak_db;
@@ -186,6 +228,8 @@ struct guard {
 	char output[DG_ID_MAX];
 	char mode[DG_ID_MAX];
 	char headphone[DG_NAME_MAX];
+	struct ceiling_table table; /* dacguard.output-ceilings; n == 0: none */
+	char table_json[TABLE_JSON_MAX];
 
 	void *guard_mem; /* the allocation behind dsp.guard, main thread */
 	uint32_t latency_frames;
@@ -464,6 +508,8 @@ static const struct prop_desc prop_descs[] = {
     {"dacguard.output", PROP_STRING, true, "Output in use (id)"},
     {"dacguard.mode", PROP_STRING, true, "Output mode"},
     {"dacguard.headphone", PROP_STRING, true, "Headphone profile"},
+    {"dacguard.output-ceilings", PROP_STRING, true,
+     "Ceiling per output (JSON object: output id -> dBFS)"},
     {"dacguard.peak-db", PROP_FLOAT, false, "Output peak (dBFS, read-only)"},
     {"dacguard.gain-reduction-db", PROP_FLOAT, false, "Limiter gain reduction (dB, read-only)"},
     {"dacguard.correlation", PROP_FLOAT, false, "L/R correlation (read-only)"},
@@ -502,6 +548,8 @@ static struct spa_pod *build_prop_info(struct guard *g, struct spa_pod_builder *
 		for (int m = DG_MODE_UNKNOWN; m <= DG_MODE_BALANCED; m++)
 			spa_pod_builder_string(b, dg_mode_to_string((enum dg_mode) m));
 		spa_pod_builder_pop(b, &f[1]);
+	} else if (spa_streq(p->key, "dacguard.output-ceilings")) {
+		spa_pod_builder_string(b, g->table_json);
 	} else {
 		switch (p->kind) {
 		case PROP_FLOAT:
@@ -545,6 +593,8 @@ static struct spa_pod *build_props(struct guard *g, struct spa_pod_builder *b)
 	spa_pod_builder_string(b, g->mode);
 	spa_pod_builder_string(b, "dacguard.headphone");
 	spa_pod_builder_string(b, g->headphone);
+	spa_pod_builder_string(b, "dacguard.output-ceilings");
+	spa_pod_builder_string(b, g->table_json);
 	spa_pod_builder_string(b, "dacguard.peak-db");
 	spa_pod_builder_float(b, m->peak_db);
 	spa_pod_builder_string(b, "dacguard.gain-reduction-db");
@@ -608,13 +658,10 @@ static int pod_get_number(const struct spa_pod *pod, double *v)
 	return 0;
 }
 
-/* Returns 1 when the value changed, 0 when not, negative errno when refused. */
-static int guard_set_ceiling(struct guard *g, double v, const char *key)
+/* Clamps v to MIN_CEILING_DB .. hard ceiling and hands it to the data thread.
+ * Returns 1 when the ceiling changed, 0 when not. */
+static int guard_apply_ceiling(struct guard *g, double v, const char *key)
 {
-	if (!isfinite(v)) {
-		pw_log_warn("%s: %s: refusing non-finite value", g->node_name, key);
-		return -EINVAL;
-	}
 	if (v > g->hard_ceiling_db) {
 		pw_log_warn("%s: %s: %.2f dB is above the hard ceiling, clamped to %.2f dB",
 			    g->node_name, key, v, g->hard_ceiling_db);
@@ -629,8 +676,124 @@ static int guard_set_ceiling(struct guard *g, double v, const char *key)
 		return 0;
 	pw_log_info("%s: ceiling %.2f -> %.2f dB", g->node_name, g->ceiling_db, v);
 	g->ceiling_db = v;
+	/* blocking: the next block the data thread processes has it */
 	pw_loop_invoke(g->impl->data_loop, do_set_ceiling, 0, &v, sizeof(v), true, g);
 	return 1;
+}
+
+/* ---- the output ceiling table ---- */
+
+static void table_to_json(const struct ceiling_table *t, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (t->n == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	len += snprintf(buf, size, "{");
+	for (uint32_t i = 0; i < t->n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s \"%s\": %.3f", i ? "," : "",
+				t->entries[i].id, t->entries[i].ceiling_db);
+	if (len < size)
+		snprintf(buf + len, size - len, " }");
+}
+
+/* Strict: an object of known output ids to finite numbers, each id once, at most
+ * DG_MAX_OUTPUTS; "" or {} clears the table. Anything else is refused whole. */
+static int table_parse(struct guard *g, const char *key, const char *str,
+		       struct ceiling_table *t)
+{
+	struct spa_json it[2];
+	const char *value;
+	int len;
+
+	spa_zero(*t);
+	spa_json_init(&it[0], str, strlen(str));
+	if ((len = spa_json_next(&it[0], &value)) == 0)
+		return 0;
+	if (len < 0 || !spa_json_is_object(value, len)) {
+		pw_log_warn("%s: %s: refusing a table that is not a JSON object", g->node_name,
+			    key);
+		return -EINVAL;
+	}
+	spa_json_enter(&it[0], &it[1]);
+	while ((len = spa_json_next(&it[1], &value)) > 0) {
+		struct ceiling_entry *e = &t->entries[t->n];
+		char id[DG_ID_MAX];
+		float f;
+
+		if (spa_json_is_container(value, len) ||
+		    spa_json_parse_stringn(value, len, id, sizeof(id)) <= 0 ||
+		    dg_connector_from_id(id) == DG_CONNECTOR_UNKNOWN) {
+			pw_log_warn("%s: %s: refusing the table: '%.*s' is not an output id",
+				    g->node_name, key, SPA_MIN(len, 32), value);
+			return -EINVAL;
+		}
+		for (uint32_t i = 0; i < t->n; i++) {
+			if (spa_streq(t->entries[i].id, id)) {
+				pw_log_warn("%s: %s: refusing the table: '%s' given twice",
+					    g->node_name, key, id);
+				return -EINVAL;
+			}
+		}
+		if (t->n == DG_MAX_OUTPUTS) {
+			pw_log_warn("%s: %s: refusing the table: more than %d outputs",
+				    g->node_name, key, DG_MAX_OUTPUTS);
+			return -EINVAL;
+		}
+		if ((len = spa_json_next(&it[1], &value)) <= 0 ||
+		    spa_json_parse_float(value, len, &f) <= 0 || !isfinite(f)) {
+			pw_log_warn("%s: %s: refusing the table: '%s' is not a finite number",
+				    g->node_name, key, id);
+			return -EINVAL;
+		}
+		snprintf(e->id, sizeof(e->id), "%s", id);
+		e->ceiling_db = f;
+		t->n++;
+	}
+	if (len < 0 || spa_json_next(&it[0], &value) != 0) {
+		pw_log_warn("%s: %s: refusing the table: not valid JSON", g->node_name, key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool mode_is_kind(enum dg_mode mode, const char *id)
+{
+	return dg_connector_is_balanced(dg_connector_from_id(id)) == (mode == DG_MODE_BALANCED);
+}
+
+/* The table's ceiling for an output in a mode. An output in the table: its ceiling; an
+ * output not in it: the lowest in the table; no output ("unknown"): the lowest of the
+ * mode's kind (balanced: bal-* and line-xlr; single-ended: se-* and line-rca), the
+ * lowest of all for an unknown mode or a kind the table lacks. An output whose kind
+ * disagrees with a given mode gets the lower of the two. NAN without a table. */
+static double table_ceiling(const struct ceiling_table *t, const char *output,
+			    enum dg_mode mode)
+{
+	double lowest = INFINITY, lowest_kind = INFINITY, found = NAN;
+
+	if (t->n == 0)
+		return NAN;
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct ceiling_entry *e = &t->entries[i];
+
+		lowest = SPA_MIN(lowest, e->ceiling_db);
+		if (mode != DG_MODE_UNKNOWN && mode_is_kind(mode, e->id))
+			lowest_kind = SPA_MIN(lowest_kind, e->ceiling_db);
+		if (spa_streq(e->id, output))
+			found = e->ceiling_db;
+	}
+	if (lowest_kind == INFINITY)
+		lowest_kind = lowest;
+	if (dg_connector_from_id(output) == DG_CONNECTOR_UNKNOWN)
+		return mode == DG_MODE_UNKNOWN ? lowest : lowest_kind;
+	if (isnan(found))
+		return lowest;
+	if (mode != DG_MODE_UNKNOWN && !mode_is_kind(mode, output))
+		return SPA_MIN(found, lowest_kind);
+	return found;
 }
 
 static int set_string(struct guard *g, const char *key, const struct spa_pod *pod, char *dst,
@@ -671,10 +834,44 @@ static int set_string(struct guard *g, const char *key, const struct spa_pod *po
 	return 1;
 }
 
-static int guard_set_param(struct guard *g, const char *key, const struct spa_pod *pod)
+static int set_table(struct guard *g, const char *key, const struct spa_pod *pod)
+{
+	struct ceiling_table t;
+	char json[TABLE_JSON_MAX];
+	const char *s;
+	int res;
+
+	if (spa_pod_get_string(pod, &s) < 0) {
+		pw_log_warn("%s: %s: refusing a value that is not a string", g->node_name, key);
+		return -EINVAL;
+	}
+	if (strlen(s) >= 4096) {
+		pw_log_warn("%s: %s: refusing a table longer than 4095 bytes", g->node_name, key);
+		return -EINVAL;
+	}
+	if ((res = table_parse(g, key, s, &t)) < 0)
+		return res;
+	table_to_json(&t, json, sizeof(json));
+	if (spa_streq(json, g->table_json))
+		return 0;
+	pw_log_info("%s: %s '%s' -> '%s'", g->node_name, key, g->table_json, json);
+	g->table = t;
+	memcpy(g->table_json, json, sizeof(json));
+	return 1;
+}
+
+/* What one Props write held of ours (accepted keys only). */
+struct props_write {
+	bool ceiling, output, mode, table;
+	double ceiling_db;
+};
+
+static int guard_set_param(struct guard *g, const char *key, const struct spa_pod *pod,
+			   struct props_write *w)
 {
 	const struct prop_desc *p;
 	double v;
+	int res;
 
 	/* Keys without our prefix belong to the adapter's converter: not ours to judge. */
 	if (!spa_strstartswith(key, "dacguard."))
@@ -693,23 +890,98 @@ static int guard_set_param(struct guard *g, const char *key, const struct spa_po
 				    key);
 			return -EINVAL;
 		}
-		return guard_set_ceiling(g, v, key);
+		if (!isfinite(v)) {
+			pw_log_warn("%s: %s: refusing non-finite value", g->node_name, key);
+			return -EINVAL;
+		}
+		/* applied once the whole write is read: see guard_props_changed */
+		/* given twice: the lower one */
+		w->ceiling = true;
+		w->ceiling_db = SPA_MIN(v, w->ceiling_db);
+		return 0;
 	}
-	if (spa_streq(key, "dacguard.output"))
-		return set_string(g, key, pod, g->output, sizeof(g->output));
-	if (spa_streq(key, "dacguard.mode"))
-		return set_string(g, key, pod, g->mode, sizeof(g->mode));
-	return set_string(g, key, pod, g->headphone, sizeof(g->headphone));
+	if (spa_streq(key, "dacguard.output")) {
+		res = set_string(g, key, pod, g->output, sizeof(g->output));
+		w->output |= res >= 0;
+	} else if (spa_streq(key, "dacguard.mode")) {
+		res = set_string(g, key, pod, g->mode, sizeof(g->mode));
+		w->mode |= res >= 0;
+	} else if (spa_streq(key, "dacguard.output-ceilings")) {
+		res = set_table(g, key, pod);
+		w->table |= res >= 0;
+	} else {
+		res = set_string(g, key, pod, g->headphone, sizeof(g->headphone));
+	}
+	return res;
+}
+
+static int set_label(struct guard *g, const char *key, char *dst, size_t size, const char *s)
+{
+	if (spa_streq(dst, s))
+		return 0;
+	pw_log_info("%s: %s '%s' -> '%s'", g->node_name, key, dst, s);
+	snprintf(dst, size, "%s", s);
+	return 1;
+}
+
+/* The ceiling a whole Props write leads to. With a table, a write of the output or the
+ * mode brings that output's (or mode's) ceiling from the table, lowered by a ceiling
+ * given in the same write; any other write is bounded by the table's ceiling for the
+ * output and mode in force. Returns 1 when anything changed. */
+static int guard_finish_write(struct guard *g, struct props_write *w)
+{
+	enum dg_mode mode = DG_MODE_UNKNOWN;
+	const char *key = "dacguard.ceiling-db";
+	double target = g->ceiling_db, t;
+	bool set = w->ceiling;
+	int changed = 0;
+
+	if (w->ceiling)
+		target = w->ceiling_db;
+	if (g->table.n > 0 && (w->ceiling || w->output || w->mode || w->table)) {
+		enum dg_connector con = dg_connector_from_id(g->output);
+
+		/* keep output and mode telling the same story as the ceiling */
+		if (w->output && !w->mode && con != DG_CONNECTOR_UNKNOWN) {
+			mode = dg_connector_is_balanced(con) ? DG_MODE_BALANCED
+							     : DG_MODE_SINGLE_ENDED;
+			changed |= set_label(g, "dacguard.mode", g->mode, sizeof(g->mode),
+					     dg_mode_to_string(mode));
+		} else if (w->mode && !w->output) {
+			changed |= set_label(g, "dacguard.output", g->output, sizeof(g->output),
+					     "unknown");
+		}
+		dg_mode_from_string(g->mode, &mode);
+		t = table_ceiling(&g->table, g->output, mode);
+		if (w->output || w->mode) {
+			key = w->output ? "dacguard.output" : "dacguard.mode";
+			target = w->ceiling ? SPA_MIN(target, t) : t;
+		} else if (target > t) {
+			pw_log_warn("%s: %s: %.2f dB is above the ceiling of output '%s' (%.2f dB), "
+				    "lowered to it",
+				    g->node_name, w->ceiling ? key : "dacguard.output-ceilings",
+				    target, g->output, t);
+			target = t;
+		}
+		set = true;
+	}
+	if (set && guard_apply_ceiling(g, target, key) > 0)
+		changed = 1;
+	return changed;
 }
 
 static void guard_props_changed(struct guard *g, const struct spa_pod *param)
 {
 	const struct spa_pod_object *obj = (const struct spa_pod_object *) param;
 	const struct spa_pod_prop *prop;
-	bool changed = false, ceiling_changed = false;
+	struct props_write w = {.ceiling_db = INFINITY};
+	bool changed = false;
+	double old = g->ceiling_db;
+	char old_table[TABLE_JSON_MAX];
 
 	if (!spa_pod_is_object_type(param, SPA_TYPE_OBJECT_Props))
 		return;
+	memcpy(old_table, g->table_json, sizeof(old_table));
 
 	SPA_POD_OBJECT_FOREACH(obj, prop)
 	{
@@ -724,22 +996,20 @@ static void guard_props_changed(struct guard *g, const struct spa_pod *param)
 		while (true) {
 			const char *key;
 			struct spa_pod *value;
-			double old = g->ceiling_db;
-			int res;
 
 			if (spa_pod_parser_get_string(&prs, &key) < 0)
 				break;
 			if (spa_pod_parser_get_pod(&prs, &value) < 0)
 				break;
-			res = guard_set_param(g, key, value);
-			if (res > 0) {
+			if (guard_set_param(g, key, value, &w) > 0)
 				changed = true;
-				ceiling_changed |= old != g->ceiling_db;
-			}
 		}
 	}
+	if (guard_finish_write(g, &w) > 0)
+		changed = true;
 	if (changed)
-		guard_update_props(g, ceiling_changed);
+		guard_update_props(g, old != g->ceiling_db ||
+					  !spa_streq(old_table, g->table_json));
 }
 
 static void on_meter_timer(void *data, uint64_t expirations)
