@@ -45,6 +45,8 @@
 #define PENDING_MS          1000
 #define CEILING_EPSILON_DB  0.01
 #define SINK_NAME_MAX       256
+/* dacguard.output-ceilings: DG_MAX_OUTPUTS of "\"bal-xlr3x2\": -120.000, " fit */
+#define TABLE_MAX           512
 
 enum obj_kind {
 	OBJ_SINK,        /* Audio/Sink that is not a guard */
@@ -72,6 +74,7 @@ struct obj {
 	char written_output[DG_ID_MAX];
 	char written_mode[32];
 	char written_headphone[DG_NAME_MAX];
+	char written_table[TABLE_MAX];
 	uint64_t pending_until;
 	/* OBJ_STREAM: serial of the guard it was moved to */
 	uint64_t moved_to;
@@ -687,7 +690,32 @@ struct want {
 	char output[DG_ID_MAX];
 	const char *mode;
 	char headphone[DG_NAME_MAX];
+	char table[TABLE_MAX];
 };
+
+/* The decision's ceiling per output as the module's dacguard.output-ceilings, so that
+ * the guard itself applies an output's ceiling in the write that switches to it (a
+ * pw-cli user's included), before we hear of it. Values round down, never up. */
+static void card_table(const struct card *c, char *buf, size_t size)
+{
+	const struct dg_decision *d = &c->decision;
+	size_t len;
+
+	len = (size_t)snprintf(buf, size, "{");
+	for (size_t i = 0; i < d->n_outputs && len < size; i++) {
+		double v = SPA_MIN(d->outputs[i].level.ceiling_db, c->hard_ceiling_db);
+
+		if (!isfinite(v) || dg_connector_from_id(d->outputs[i].id) == DG_CONNECTOR_UNKNOWN)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s \"%s\": %.3f",
+					len > 1 ? "," : "", d->outputs[i].id,
+					floor(v * 1000.0) / 1000.0);
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, " }");
+	if (len >= size)
+		snprintf(buf, size, "{ }");
+}
 
 static void card_want(const struct card *c, struct want *w)
 {
@@ -720,12 +748,13 @@ static void card_want(const struct card *c, struct want *w)
 	if (od)
 		snprintf(w->headphone, sizeof(w->headphone), "%s", od->headphone);
 	w->ceiling_db = SPA_MIN(w->ceiling_db, c->hard_ceiling_db);
+	card_table(c, w->table, sizeof(w->table));
 }
 
 /* Props as pw-cli set-param sends them: a Props object holding SPA_PROP_params. */
 static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 {
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	struct spa_pod_frame f[2];
 	const struct spa_pod *pod;
@@ -737,7 +766,7 @@ static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	card_want(c, &w);
 	if (g->written && fabs(w.ceiling_db - g->written_ceiling) < 1e-6 &&
 	    spa_streq(w.output, g->written_output) && spa_streq(w.mode, g->written_mode) &&
-	    spa_streq(w.headphone, g->written_headphone))
+	    spa_streq(w.headphone, g->written_headphone) && spa_streq(w.table, g->written_table))
 		return;
 
 	spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
@@ -751,6 +780,9 @@ static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	spa_pod_builder_string(&b, w.mode);
 	spa_pod_builder_string(&b, "dacguard.headphone");
 	spa_pod_builder_string(&b, w.headphone);
+	/* the module applies the lower of ceiling-db and the table's entry for the output */
+	spa_pod_builder_string(&b, "dacguard.output-ceilings");
+	spa_pod_builder_string(&b, w.table);
 	spa_pod_builder_pop(&b, &f[1]);
 	pod = spa_pod_builder_pop(&b, &f[0]);
 	if (pod == NULL)
@@ -766,9 +798,11 @@ static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	snprintf(g->written_output, sizeof(g->written_output), "%s", w.output);
 	snprintf(g->written_mode, sizeof(g->written_mode), "%s", w.mode);
 	snprintf(g->written_headphone, sizeof(g->written_headphone), "%s", w.headphone);
+	snprintf(g->written_table, sizeof(g->written_table), "%s", w.table);
 	g->pending_until = now_ms() + PENDING_MS;
-	say("%s (id %u): ceiling %.2f dB output %s mode %s headphone %s (card%d)", g->name, g->id,
-	    w.ceiling_db, w.output, w.mode, w.headphone[0] ? w.headphone : "-", c->number);
+	say("%s (id %u): ceiling %.2f dB output %s mode %s headphone %s table %s (card%d)",
+	    g->name, g->id, w.ceiling_db, w.output, w.mode, w.headphone[0] ? w.headphone : "-",
+	    w.table, c->number);
 }
 
 /* ---- guard hosts ---- */

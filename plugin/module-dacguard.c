@@ -70,7 +70,8 @@
  * clamped with a warning; lowering applies within the current block, raising
  * ramps), `dacguard.output` (output id such as "bal-4.4", or "unknown"),
  * `dacguard.mode` ("single-ended", "balanced", "unknown"), `dacguard.headphone`
- * (string), `dacguard.output-ceilings` (string, below). Read-only: `dacguard.hard-ceiling-db` and the meters, refreshed at
+ * (string), `dacguard.output-ceilings` (string, below). Read-only:
+ * `dacguard.hard-ceiling-db` and the meters, refreshed at
  * about 10 Hz while streaming: `dacguard.peak-db`, `dacguard.gain-reduction-db`,
  * `dacguard.correlation`, `dacguard.imbalance-db`, `dacguard.crosstalk-db`,
  * `dacguard.polarity-inverted` (bool), `dacguard.dead-channel` (int: -1 none,

@@ -22,6 +22,8 @@ DECOY=alsa_output.usb-Other_DAC-00.analog-stereo
 HEADPHONE=sennheiser-hd600
 _daemon_pid=
 _tb_pid=
+# more processes a case started, stopped on exit
+E2E_PIDS=()
 
 e2e_now_ms()
 {
@@ -110,6 +112,10 @@ _e2e_exit()
 	local rc=$?
 	[ "$rc" = 0 ] || [ "$rc" = 77 ] || e2e_dump_logs
 	[ -z "$_daemon_pid" ] || kill -KILL "$_daemon_pid" 2>/dev/null || true
+	local pid
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
 	e2e_stop_hosts
 	[ -z "$_tb_pid" ] || kill -TERM "$_tb_pid" 2>/dev/null || true
 	(exit "$rc")
@@ -175,9 +181,12 @@ make_wav()
 	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@"
 }
 
+# E2E_LATENCY: node latency of the recorder and the players (pw-cat --latency), a
+# small one makes small graph cycles; pw-cat's default (100 ms) when unset
 record_start()
 {
 	pw-record --target "$1" --format f32 --rate 48000 --channels 2 \
+		${E2E_LATENCY:+--latency "$E2E_LATENCY"} \
 		-P '{ node.name = dg-e2e-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
 	_record_pid=$!
 	pw_wait_linked "$1" dg-e2e-record
@@ -229,7 +238,8 @@ play()
 # play_bg FILE [TARGET]: plays in the background; returns once the player is linked.
 play_bg()
 {
-	pw-cat --playback --target "${2:-$GUARD}" -P '{ node.name = dg-e2e-play }' "$1" \
+	pw-cat --playback --target "${2:-$GUARD}" ${E2E_LATENCY:+--latency "$E2E_LATENCY"} \
+		-P '{ node.name = dg-e2e-play }' "$1" \
 		>"$PW_SESSION_DIR/play.log" 2>&1 &
 	_play_pid=$!
 	pw_wait_linked dg-e2e-play "${2:-$GUARD}"

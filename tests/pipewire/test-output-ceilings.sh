@@ -49,7 +49,8 @@ pw_wait_prop "$id" dacguard.output '== "unknown"'
 
 # a good table, SPA-JSON bare words as pw-cli users type them; alone, it only
 # bounds the ceiling in force: output unknown, mode unknown -> lowest of all
-set_props "$id" '"dacguard.output-ceilings" "{ se-3.5 = -23.07 se-6.35 = -21 bal-2.5 = -29.09 bal-4.4 = -27 }"'
+T='"dacguard.output-ceilings"'
+set_props "$id" "$T"' "{ se-3.5 = -23.07 se-6.35 = -21 bal-2.5 = -29.09 bal-4.4 = -27 }"'
 wait_ceiling -29.09
 good='{ "se-3.5": -23.070, "se-6.35": -21.000, "bal-2.5": -29.090, "bal-4.4": -27.000 }'
 [ "$(table)" = "$good" ] || pw_session_fail "table published as '$(table)'"
@@ -119,10 +120,10 @@ set_props_warns '"dacguard.output-ceilings" -20' \
 [ "$(table)" = "$good" ] || pw_session_fail "a number changed the table to '$(table)'"
 
 # a table value above the hard ceiling is held to it
-set_props "$id" '"dacguard.output-ceilings" "{ se-6.35 = 0 bal-4.4 = -27 }" "dacguard.output" "se-6.35"'
+set_props "$id" "$T"' "{ se-6.35 = 0 bal-4.4 = -27 }" "dacguard.output" "se-6.35"'
 wait_ceiling -5
 # a new table in the same write as the output: the new table's ceiling
-set_props "$id" '"dacguard.output-ceilings" "{ se-3.5 = -24 bal-4.4 = -31 }" "dacguard.output" "bal-4.4"'
+set_props "$id" "$T"' "{ se-3.5 = -24 bal-4.4 = -31 }" "dacguard.output" "bal-4.4"'
 wait_ceiling -31
 pw_wait_prop "$id" dacguard.mode '== "balanced"'
 
