@@ -351,8 +351,8 @@ int main(void)
 #endif
 
 	printf("\nns per stereo frame: fastest round (median round)\n");
-	printf("%-6s %15s %15s %15s %15s %10s %10s\n", "block", "memcpy", "guard", "swh", "lsp",
-	       "guard/swh", "guard/lsp");
+	printf("%-6s %15s %15s %15s %15s %12s %10s %10s\n", "block", "memcpy", "guard", "swh", "lsp",
+	       "guard/memcpy", "guard/swh", "guard/lsp");
 	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
 		uint32_t bl = blocks[b];
 		dg_guard_reset(gc.g);
@@ -382,8 +382,9 @@ int main(void)
 			else
 				snprintf(rat[k], sizeof(rat[k]), "skipped");
 		}
-		printf("%-6u %15s %15s %15s %15s %10s %10s\n", bl, col[C_MEMCPY], col[C_GUARD],
-		       col[C_SWH], col[C_LSP], rat[0], rat[1]);
+		printf("%-6u %15s %15s %15s %15s %12.2f %10s %10s\n", bl, col[C_MEMCPY],
+		       col[C_GUARD], col[C_SWH], col[C_LSP],
+		       cands[C_GUARD].best / cands[C_MEMCPY].best, rat[0], rat[1]);
 
 		/* The faster limiter by its fastest round; the paired ratios compare rounds
 		 * taken a moment apart, so slow drifts of the clock cancel. */
