@@ -24,6 +24,7 @@ void dg_config_defaults(struct dg_config *cfg)
 	cfg->max_spl_db = 85.0;
 	cfg->fallback_ceiling_db = -30.0;
 	cfg->hard_ceiling_db = 0.0;
+	cfg->hide_raw_sink = true;
 	snprintf(cfg->default_headphone, sizeof(cfg->default_headphone), "%s",
 		 DG_HEADPHONE_DEFAULT);
 }
@@ -39,6 +40,56 @@ static int check_headphone(struct parser *p, const char *key, const char *at, co
 	if (p->hp && !dg_headphone_db_find_entry(p->hp, id))
 		return dg_json_error(&p->ctx, at, key, "unknown headphone \"%s\"", id);
 	return 0;
+}
+
+/* A bare true or false, nothing else (no "true", no 1). */
+static int parse_bool(struct parser *p, const char *key, const char *val, int len, bool *out)
+{
+	if (spa_json_is_true(val, len)) {
+		*out = true;
+		return 0;
+	}
+	if (spa_json_is_false(val, len)) {
+		*out = false;
+		return 0;
+	}
+	if (*val == '{' || *val == '[')
+		return dg_json_error(&p->ctx, val, key, "expected true or false, got %s",
+				     *val == '{' ? "an object" : "an array");
+	return dg_json_error(&p->ctx, val, key, "expected true or false, got %s%.*s%s",
+			     *val == '"' ? "a string " : "\"", len > 32 ? 32 : len, val,
+			     *val == '"' ? "" : "\"");
+}
+
+/* A list of application.process.binary names: non-empty strings without '/'. */
+static int parse_exempt(struct parser *p, struct spa_json *top, const char *key, const char *val,
+			int len, struct dg_config *cfg)
+{
+	struct spa_json arr;
+	char path[64];
+	const char *v;
+	int vlen, res;
+
+	if ((res = dg_json_enter_array(&p->ctx, top, key, val, len, &arr)) < 0)
+		return res;
+	cfg->n_hide_raw_sink_exempt = 0;
+	while ((res = dg_json_next_elem(&p->ctx, &arr, key, &v, &vlen)) > 0) {
+		char *name = cfg->hide_raw_sink_exempt[cfg->n_hide_raw_sink_exempt];
+
+		dg_json_path(path, sizeof(path), "%s[%zu]", key, cfg->n_hide_raw_sink_exempt);
+		if (cfg->n_hide_raw_sink_exempt == DG_CONF_MAX_EXEMPT)
+			return dg_json_error(&p->ctx, v, path, "more than %d names",
+					     DG_CONF_MAX_EXEMPT);
+		if ((res = dg_json_string(&p->ctx, path, v, vlen, name, DG_NAME_MAX)) < 0)
+			return res;
+		if (!name[0])
+			return dg_json_error(&p->ctx, v, path, "empty name");
+		if (strchr(name, '/'))
+			return dg_json_error(&p->ctx, v, path,
+					     "a binary name, not a path (application.process.binary)");
+		cfg->n_hide_raw_sink_exempt++;
+	}
+	return res;
 }
 
 static int parse_output(struct parser *p, struct spa_json *it, const char *path, const char *val,
@@ -126,17 +177,18 @@ static int parse_device(struct parser *p, struct spa_json *arr, const char *path
 	if ((res = dg_json_enter_object(&p->ctx, arr, path, val, len, &obj)) < 0)
 		return res;
 	while ((res = dg_json_next_key(&p->ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		unsigned bit = strcmp(k, "match") == 0  ? 1
-			       : strcmp(k, "mode") == 0 ? 2
-			       : strcmp(k, "outputs") == 0 ? 4
-							   : 0;
+		unsigned bit = strcmp(k, "match") == 0           ? 1
+			       : strcmp(k, "mode") == 0          ? 2
+			       : strcmp(k, "outputs") == 0       ? 4
+			       : strcmp(k, "hide-raw-sink") == 0 ? 8
+								 : 0;
 
 		dg_json_path(key, sizeof(key), "%s.%s", path, k);
 		if ((res = dg_json_next_value(&p->ctx, &obj, key, at, &v, &vlen)) < 0)
 			return res;
 		if (!bit)
 			return dg_json_error(&p->ctx, at, key,
-					     "unknown key (match, mode, outputs)");
+					     "unknown key (match, mode, outputs, hide-raw-sink)");
 		if (seen & bit)
 			return dg_json_error(&p->ctx, at, key, "given twice");
 		seen |= bit;
@@ -149,8 +201,11 @@ static int parse_device(struct parser *p, struct spa_json *arr, const char *path
 						    "expected single-ended, balanced or unknown, "
 						    "got \"%s\"", mode);
 			dev->has_mode = res == 0;
-		} else {
+		} else if (bit == 4) {
 			res = parse_outputs(p, &obj, key, v, vlen, dev);
+		} else {
+			res = parse_bool(p, key, v, vlen, &dev->hide_raw_sink);
+			dev->has_hide_raw_sink = res == 0;
 		}
 		if (res < 0)
 			return res;
@@ -191,6 +246,8 @@ static const char *const top_keys[] = {
 	"dacguard.hard-ceiling-db",
 	"dacguard.default-headphone",
 	"dacguard.devices",
+	"dacguard.hide-raw-sink",
+	"dacguard.hide-raw-sink-exempt",
 };
 
 static int parse_buffer(struct parser *p, struct dg_config *cfg)
@@ -248,8 +305,14 @@ static int parse_buffer(struct parser *p, struct dg_config *cfg)
 			if (res == 0)
 				res = check_headphone(p, k, v, cfg->default_headphone);
 			break;
-		default:
+		case 4:
 			res = parse_devices(p, &top, k, v, vlen, cfg);
+			break;
+		case 5:
+			res = parse_bool(p, k, v, vlen, &cfg->hide_raw_sink);
+			break;
+		default:
+			res = parse_exempt(p, &top, k, v, vlen, cfg);
 			break;
 		}
 		if (res < 0)
@@ -365,4 +428,11 @@ const struct dg_conf_output *dg_conf_device_find_output(const struct dg_conf_dev
 		if (strcmp(dev->outputs[i].id, id) == 0)
 			return &dev->outputs[i];
 	return NULL;
+}
+
+bool dg_config_hide_raw_sink(const struct dg_config *cfg, const struct dg_conf_device *dev)
+{
+	if (dev && dev->has_hide_raw_sink)
+		return dev->hide_raw_sink;
+	return cfg ? cfg->hide_raw_sink : true;
 }

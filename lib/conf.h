@@ -7,6 +7,7 @@
 #include "model.h"
 
 #define DG_CONF_MAX_DEVICES 32
+#define DG_CONF_MAX_EXEMPT  16
 
 struct dg_conf_output {
 	char id[DG_ID_MAX];              /* output id, "bal-4.4" */
@@ -20,6 +21,8 @@ struct dg_conf_device {
 	enum dg_mode mode;
 	struct dg_conf_output outputs[DG_MAX_OUTPUTS];
 	size_t n_outputs;
+	bool has_hide_raw_sink;
+	bool hide_raw_sink;              /* overrides dacguard.hide-raw-sink for the device */
 };
 
 struct dg_config {
@@ -27,12 +30,18 @@ struct dg_config {
 	double fallback_ceiling_db;
 	double hard_ceiling_db;
 	char default_headphone[DG_NAME_MAX];
+	/* Hide a known DAC's raw sink from ordinary PipeWire clients while its guard exists. */
+	bool hide_raw_sink;
+	/* application.process.binary names that still see it; a later file's list replaces */
+	char hide_raw_sink_exempt[DG_CONF_MAX_EXEMPT][DG_NAME_MAX];
+	size_t n_hide_raw_sink_exempt;
 	/* Appended across files; dg_config_find_device() picks as the database does. */
 	struct dg_conf_device devices[DG_CONF_MAX_DEVICES];
 	size_t n_devices;
 };
 
-/* 85 dB SPL, -30 dBFS fallback, 0 dBFS hard ceiling, "generic-iem-sensitive". */
+/* 85 dB SPL, -30 dBFS fallback, 0 dBFS hard ceiling, "generic-iem-sensitive", raw sinks
+ * hidden, no exemptions. */
 void dg_config_defaults(struct dg_config *cfg);
 
 /* Reads dacguard.conf and dacguard.conf.d/<name>.conf of every dir in paths, lowest priority
@@ -53,3 +62,6 @@ const struct dg_conf_device *dg_config_find_device(const struct dg_config *cfg, 
 						   const char *product);
 const struct dg_conf_output *dg_conf_device_find_output(const struct dg_conf_device *dev,
 							 const char *id);
+
+/* Whether the raw sink of the device (dev may be NULL) is to be hidden. */
+bool dg_config_hide_raw_sink(const struct dg_config *cfg, const struct dg_conf_device *dev);

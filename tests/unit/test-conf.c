@@ -204,6 +204,9 @@ static void test_defaults(void)
 	DG_CHECK_NEAR(cfg.hard_ceiling_db, 0.0, 0.0);
 	DG_CHECK_STR(cfg.default_headphone, "generic-iem-sensitive");
 	DG_CHECK_INT(cfg.n_devices, 0);
+	DG_CHECK(cfg.hide_raw_sink);
+	DG_CHECK_INT(cfg.n_hide_raw_sink_exempt, 0);
+	DG_CHECK(dg_config_hide_raw_sink(&cfg, NULL));
 
 	/* An empty file, or one of comments, changes nothing. */
 	DG_CHECK_INT(dg_config_load_string(&cfg, "t", "# nothing\n", 10, false, NULL, NULL), 0);
@@ -397,6 +400,67 @@ static void test_devices_append(void)
 	DG_CHECK(dg_config_find_device(&cfg, 0x2972, 1, NULL, NULL) == &cfg.devices[1]);
 }
 
+static void test_hide_raw_sink(void)
+{
+	struct capture c;
+	struct dg_errors errors = sink(&c);
+	struct dg_config cfg;
+	const struct dg_conf_device *dev;
+	char *data;
+	size_t len;
+	const char *s;
+
+	DG_CHECK(dg_read_file(CORPUS "/good-hide-raw-sink.conf", &data, &len) == 0);
+	dg_config_defaults(&cfg);
+	DG_CHECK_INT(dg_config_load_string(&cfg, "good", data, len, false, NULL, &errors), 0);
+	free(data);
+	DG_CHECK(!cfg.hide_raw_sink);
+	DG_CHECK_INT(cfg.n_hide_raw_sink_exempt, 3);
+	DG_CHECK_STR(cfg.hide_raw_sink_exempt[0], "pw-record");
+	DG_CHECK_STR(cfg.hide_raw_sink_exempt[1], "pw-dump");
+	DG_CHECK_STR(cfg.hide_raw_sink_exempt[2], "qpwgraph");
+	/* the device's own setting wins over the global one, either way */
+	dev = dg_config_find_device(&cfg, 0x2972, 0x0047, "FiiO", "FiiO K3");
+	DG_CHECK(dev && dev->has_hide_raw_sink && dev->hide_raw_sink);
+	DG_CHECK(dg_config_hide_raw_sink(&cfg, dev));
+	DG_CHECK(!dg_config_hide_raw_sink(&cfg, NULL));
+	s = "dacguard.hide-raw-sink = true\n"
+	    "dacguard.devices = [ { match = { usb = \"152a:*\" } hide-raw-sink = false } ]";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors), 0);
+	dev = dg_config_find_device(&cfg, 0x152a, 0x8750, "Topping", "D50s");
+	DG_CHECK(dev && dev->has_hide_raw_sink && !dev->hide_raw_sink);
+	DG_CHECK(!dg_config_hide_raw_sink(&cfg, dev));
+	DG_CHECK(dg_config_hide_raw_sink(&cfg, dg_config_find_device(&cfg, 1, 2, NULL, NULL)));
+
+	/* a later list replaces the earlier one; [] empties it */
+	s = "dacguard.hide-raw-sink-exempt = [ pw-cat ]";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors), 0);
+	DG_CHECK_INT(cfg.n_hide_raw_sink_exempt, 1);
+	DG_CHECK_STR(cfg.hide_raw_sink_exempt[0], "pw-cat");
+	s = "dacguard.hide-raw-sink-exempt = [ ]";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors), 0);
+	DG_CHECK_INT(cfg.n_hide_raw_sink_exempt, 0);
+
+	/* errors: the message says what is wanted; nothing of the buffer applies */
+	s = "dacguard.hide-raw-sink-exempt = [ a ]\ndacguard.hide-raw-sink = yes";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors),
+		     -EINVAL);
+	DG_CHECK_STR(c.msg, "expected true or false, got \"yes\"");
+	DG_CHECK_INT(cfg.n_hide_raw_sink_exempt, 0);
+	DG_CHECK(cfg.hide_raw_sink);
+	errors = sink(&c);
+	s = "dacguard.hide-raw-sink-exempt = [ a b c d e f g h i j k l m n o p q ]";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors),
+		     -EINVAL);
+	DG_CHECK_STR(c.key, "dacguard.hide-raw-sink-exempt[16]");
+	DG_CHECK(strstr(c.msg, "more than 16") != NULL);
+	errors = sink(&c);
+	s = "dacguard.hide-raw-sink = false dacguard.hide-raw-sink = true";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), false, NULL, &errors),
+		     -EINVAL);
+	DG_CHECK(strstr(c.msg, "given twice") != NULL);
+}
+
 int main(void)
 {
 	test_corpus();
@@ -407,5 +471,6 @@ int main(void)
 	test_override_order();
 	test_paths();
 	test_devices_append();
+	test_hide_raw_sink();
 	return dg_test_done("test-conf");
 }
