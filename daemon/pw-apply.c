@@ -55,6 +55,26 @@ enum obj_kind {
 	OBJ_DEVICE,      /* Audio/Device: bus path and serial of the sinks' card */
 	OBJ_LINK,
 	OBJ_MODULE,      /* a dacguard module loaded in the server */
+	OBJ_PORT,        /* a port of an OBJ_SINK: hidden with it */
+	OBJ_CLIENT,      /* a client of the server: whom the raw sinks are hidden from */
+};
+
+/* Per client: what it may see of the raw sinks. */
+#define SAVED_MAX  64
+#define HIDDEN_MAX 64
+
+struct client_state {
+	int pid;                        /* pipewire.sec.pid, 0 unknown */
+	char binary[DG_NAME_MAX];       /* application.process.binary (else argv[0] by pid) */
+	bool keep;                      /* never hidden from: server, SM, host, us, exempt */
+	/* its permissions before we hid anything (the reply to get_permissions) */
+	bool have_saved;
+	uint32_t saved_default;
+	struct pw_permission saved[SAVED_MAX];
+	uint32_t n_saved;
+	/* objects we took its permissions on */
+	uint32_t hidden[HIDDEN_MAX];
+	uint32_t n_hidden;
 };
 
 struct obj {
@@ -68,6 +88,8 @@ struct obj {
 	struct spa_hook object_listener;
 	struct pw_properties *props;   /* full properties from info; NULL before the first */
 	uint32_t link_out, link_in;     /* OBJ_LINK */
+	uint32_t port_node;             /* OBJ_PORT */
+	struct client_state *client;    /* OBJ_CLIENT */
 	/* OBJ_GUARD: what we last wrote and whether the guard has shown it yet */
 	bool written;
 	double written_ceiling;
@@ -89,6 +111,7 @@ struct card {
 	char serial_short[256];
 	struct dg_decision decision;
 	double hard_ceiling_db;
+	bool hide_raw_sink;             /* known DAC and dacguard.hide-raw-sink for it */
 	char user_output[DG_ID_MAX];    /* set by a Props write of dacguard.output; "" none */
 };
 
@@ -130,6 +153,10 @@ struct dg_pw_apply {
 	struct spa_list objs;
 	struct spa_list cards;
 	struct spa_list hosts;
+
+	/* dacguard.hide-raw-sink-exempt of the last configuration */
+	char exempt[DG_CONF_MAX_EXEMPT][DG_NAME_MAX];
+	size_t n_exempt;
 };
 
 static void reconcile(struct dg_pw_apply *a);
@@ -208,6 +235,7 @@ static void obj_free(struct obj *o)
 		pw_proxy_destroy(o->proxy);
 	}
 	pw_properties_free(o->props);
+	free(o->client);
 	free(o);
 }
 
@@ -330,6 +358,99 @@ static const struct pw_device_events device_events = {
 	.info = device_info,
 };
 
+/* ---- clients: whom the raw sinks are hidden from ---- */
+
+/* The executable's base name, what libpipewire makes application.process.binary of
+ * (from /proc/self/exe: pw-record is pw-cat): known at once from the registry's pid,
+ * before the client's own properties arrive. */
+static void binary_of_pid(int pid, char *out, size_t size)
+{
+	char path[64], buf[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	base = strrchr(buf, '/');
+	base = base ? base + 1 : buf;
+	n = (ssize_t)strnlen(base, size - 1);
+	memcpy(out, base, (size_t)n);
+	out[n] = '\0';
+}
+
+static void client_judge(struct dg_pw_apply *a, struct obj *o)
+{
+	struct client_state *cs = o->client;
+	const char *b = cs->binary;
+	bool keep;
+
+	/* the server and guard hosts (pipewire), the session manager, ourselves */
+	keep = cs->pid == (int)getpid() || spa_streq(b, "pipewire") ||
+	       spa_streq(b, "wireplumber") || spa_streq(b, "pipewire-media-session") ||
+	       spa_streq(obj_prop(o, PW_KEY_APP_NAME), "WirePlumber");
+	for (size_t i = 0; !keep && i < a->n_exempt; i++)
+		keep = spa_streq(b, a->exempt[i]);
+	if (keep != cs->keep)
+		a->dirty = true;
+	cs->keep = keep;
+}
+
+static void client_info(void *data, const struct pw_client_info *info)
+{
+	struct obj *o = data;
+	const char *b;
+
+	if (!(info->change_mask & PW_CLIENT_CHANGE_MASK_PROPS) || info->props == NULL)
+		return;
+	obj_set_props(o, info->props);
+	if ((b = spa_dict_lookup(info->props, PW_KEY_APP_PROCESS_BINARY)) != NULL)
+		snprintf(o->client->binary, sizeof(o->client->binary), "%s", b);
+	client_judge(o->a, o);
+}
+
+/* The reply to the get_permissions sent before any hiding: what to give back. */
+static void client_permissions(void *data, uint32_t index, uint32_t n_permissions,
+			       const struct pw_permission *permissions)
+{
+	struct obj *o = data;
+	struct client_state *cs = o->client;
+
+	if (cs->have_saved)
+		return;
+	cs->have_saved = true;
+	cs->saved_default = PW_PERM_ALL;
+	for (uint32_t i = 0; i < n_permissions; i++) {
+		const struct pw_permission *p = &permissions[i];
+
+		if (p->id == PW_ID_ANY)
+			cs->saved_default = p->permissions;
+		else if (p->permissions != PW_PERM_INVALID && cs->n_saved < SAVED_MAX)
+			cs->saved[cs->n_saved++] = *p;
+	}
+}
+
+static const struct pw_client_events client_events = {
+	PW_VERSION_CLIENT_EVENTS,
+	.info = client_info,
+	.permissions = client_permissions,
+};
+
+/* What the client had on the object before we hid it. An explicit 0 is taken for an
+ * earlier dacguardd's doing (it does not know): the client's default then. */
+static uint32_t client_saved(const struct client_state *cs, uint32_t id)
+{
+	if (!cs->have_saved)
+		return PW_PERM_ALL;
+	for (uint32_t i = 0; i < cs->n_saved; i++)
+		if (cs->saved[i].id == id && cs->saved[i].permissions != 0)
+			return cs->saved[i].permissions;
+	return cs->saved_default;
+}
+
 /* ---- default metadata ---- */
 
 static void parse_name_json(const char *value, char *out, size_t size)
@@ -407,6 +528,15 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 		kind = OBJ_DEVICE;
 	} else if (spa_streq(type, PW_TYPE_INTERFACE_Link)) {
 		kind = OBJ_LINK;
+	} else if (spa_streq(type, PW_TYPE_INTERFACE_Port)) {
+		struct obj *n;
+
+		if ((s = spa_dict_lookup(props, PW_KEY_NODE_ID)) == NULL ||
+		    (n = find_obj(a, (uint32_t)strtoul(s, NULL, 10))) == NULL || n->kind != OBJ_SINK)
+			return;
+		kind = OBJ_PORT;
+	} else if (spa_streq(type, PW_TYPE_INTERFACE_Client)) {
+		kind = OBJ_CLIENT;
 	} else if (spa_streq(type, PW_TYPE_INTERFACE_Module)) {
 		s = spa_dict_lookup(props, PW_KEY_MODULE_NAME);
 		if (s == NULL || strstr(s, "dacguard") == NULL)
@@ -449,6 +579,27 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 	case OBJ_MODULE:
 		say("server has %s (id %u): waiting %d ms for its guards before making one",
 		    spa_dict_lookup(props, PW_KEY_MODULE_NAME), id, RULES_GRACE_MS);
+		return;
+	case OBJ_PORT:
+		o->port_node = (uint32_t)strtoul(spa_dict_lookup(props, PW_KEY_NODE_ID), NULL, 10);
+		return;
+	case OBJ_CLIENT:
+		if ((o->client = calloc(1, sizeof(*o->client))) == NULL)
+			return;
+		o->props = pw_properties_new_dict(props);
+		if ((s = spa_dict_lookup(props, PW_KEY_SEC_PID)) != NULL) {
+			o->client->pid = atoi(s);
+			binary_of_pid(o->client->pid, o->client->binary,
+				      sizeof(o->client->binary));
+		}
+		client_judge(a, o);
+		o->proxy = pw_registry_bind(a->registry, id, type, PW_VERSION_CLIENT, 0);
+		if (o->proxy == NULL)
+			return;
+		pw_client_add_listener((struct pw_client *)o->proxy, &o->object_listener,
+				       &client_events, o);
+		/* before any update_permissions of ours, so the reply shows the original */
+		pw_client_get_permissions((struct pw_client *)o->proxy, 0, UINT32_MAX);
 		return;
 	case OBJ_DEVICE:
 		o->proxy = pw_registry_bind(a->registry, id, type, PW_VERSION_DEVICE, 0);
@@ -1091,6 +1242,88 @@ static void route(struct dg_pw_apply *a, struct obj *sink, struct obj *g)
 	}
 }
 
+/* ---- hiding the raw sinks ---- */
+
+static bool id_in(const uint32_t *ids, uint32_t n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The raw sinks (and their ports) to hide: those of known DACs, hiding on, whose guard
+ * exists. */
+static uint32_t hide_set(struct dg_pw_apply *a, uint32_t *ids, uint32_t max)
+{
+	char guard_name[SINK_NAME_MAX + 16];
+	struct card *c;
+	struct obj *s, *p;
+	uint32_t n = 0;
+
+	spa_list_for_each(c, &a->cards, link) {
+		if (!c->hide_raw_sink)
+			continue;
+		spa_list_for_each(s, &a->objs, link) {
+			if (s->kind != OBJ_SINK || !sink_matches(a, c, s))
+				continue;
+			snprintf(guard_name, sizeof(guard_name), GUARD_PREFIX "%s", s->name);
+			if (find_node(a, OBJ_GUARD, guard_name) == NULL)
+				continue;
+			if (n < max && !id_in(ids, n, s->id))
+				ids[n++] = s->id;
+			spa_list_for_each(p, &a->objs, link)
+				if (p->kind == OBJ_PORT && p->port_node == s->id && n < max &&
+				    !id_in(ids, n, p->id))
+					ids[n++] = p->id;
+		}
+	}
+	return n;
+}
+
+/* Each ordinary client loses every permission on the objects to hide and gets back
+ * what it had on those no longer to hide; the others get everything back. */
+static void hide_raw_sinks(struct dg_pw_apply *a)
+{
+	uint32_t want[HIDDEN_MAX], n_want = hide_set(a, want, HIDDEN_MAX);
+	struct obj *o;
+
+	spa_list_for_each(o, &a->objs, link) {
+		struct client_state *cs = o->client;
+		struct pw_permission perms[2 * HIDDEN_MAX];
+		uint32_t n = 0, kept = 0, n_hid = 0, n_shown = 0;
+
+		if (o->kind != OBJ_CLIENT || cs == NULL || o->proxy == NULL)
+			continue;
+		for (uint32_t i = 0; i < cs->n_hidden; i++) {
+			uint32_t id = cs->hidden[i];
+
+			if (!cs->keep && id_in(want, n_want, id)) {
+				cs->hidden[kept++] = id;
+				continue;
+			}
+			/* gone objects need nothing back */
+			if (find_obj(a, id) != NULL) {
+				perms[n++] = PW_PERMISSION_INIT(id, client_saved(cs, id));
+				n_shown++;
+			}
+		}
+		cs->n_hidden = kept;
+		for (uint32_t i = 0; !cs->keep && i < n_want; i++) {
+			if (id_in(cs->hidden, cs->n_hidden, want[i]))
+				continue;
+			perms[n++] = PW_PERMISSION_INIT(want[i], 0);
+			cs->hidden[cs->n_hidden++] = want[i];
+			n_hid++;
+		}
+		if (n == 0)
+			continue;
+		pw_client_update_permissions((struct pw_client *)o->proxy, n, perms);
+		say("client %u (%s): raw sink objects hidden %u, shown again %u", o->id,
+		    cs->binary[0] ? cs->binary : "?", n_hid, n_shown);
+	}
+}
+
 /* ---- the one place that acts ---- */
 
 static void reconcile(struct dg_pw_apply *a)
@@ -1116,6 +1349,7 @@ static void reconcile(struct dg_pw_apply *a)
 			route(a, s, g);
 		}
 	}
+	hide_raw_sinks(a);
 }
 
 /* ---- public ---- */
@@ -1268,6 +1502,20 @@ void dg_pw_apply_decision(struct dg_pw_apply *a, const struct dg_device *dev,
 	read_udev_ids(a, c);
 	c->decision = dev->decision;
 	c->hard_ceiling_db = cfg ? SPA_MIN(cfg->hard_ceiling_db, 0.0) : 0.0;
+	c->hide_raw_sink = dev->decision.dac.known &&
+			   dg_config_hide_raw_sink(cfg, dg_config_find_device(cfg, dev->card.vendor_id,
+									      dev->card.product_id,
+									      dev->card.manufacturer,
+									      dev->card.product));
+	if (cfg) {
+		struct obj *o;
+
+		a->n_exempt = cfg->n_hide_raw_sink_exempt;
+		memcpy(a->exempt, cfg->hide_raw_sink_exempt, sizeof(a->exempt));
+		spa_list_for_each(o, &a->objs, link)
+			if (o->kind == OBJ_CLIENT && o->client)
+				client_judge(a, o);
+	}
 	reconcile(a);
 }
 
@@ -1287,4 +1535,6 @@ void dg_pw_apply_removed(struct dg_pw_apply *a, const struct dg_device *dev)
 		spa_list_remove(&c->link);
 		free(c);
 	}
+	/* its raw sinks, if they are still there, are shown again */
+	reconcile(a);
 }

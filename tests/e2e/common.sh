@@ -56,6 +56,11 @@ dacguard.max-spl-db = 85.0
 dacguard.fallback-ceiling-db = -30.0
 dacguard.hard-ceiling-db = 0.0
 dacguard.default-headphone = "generic-iem-sensitive"
+# the harness and the checks read the raw sink: pw-dump (queries), pw-record (its
+# monitor; application.process.binary is the executable, pw-cat), pw-cli; ordinary
+# clients such as pw-link do not see it
+dacguard.hide-raw-sink = true
+dacguard.hide-raw-sink-exempt = [ pw-dump pw-cat pw-cli ]
 dacguard.devices = [
     {
         match = { usb = "2972:0047" product = "*K3*" }

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# dacguard.hide-raw-sink (on by default; the test config exempts pw-dump,
+# pw-cat (pw-record) and pw-cli): once the K3's guard exists, an ordinary client
+# (here a copy of pw-cli named dg-lister, an executable that is not exempt) loses the raw
+# sink's node and ports but keeps the guard; playback into the guard still
+# reaches the DAC sink (recorded by the exempt pw-record); after the unplug the
+# same client sees the raw sink (which stays in this session, a null sink) again.
+# The hiding follows a client's connection: a client that lists once and quits
+# within a few milliseconds (pw-link -i) may still see it, as with WirePlumber's
+# hide-parent.
+. "$(dirname "$0")/common.sh"
+
+e2e_start
+d=$PW_SESSION_DIR
+want=$(e2e_expected se-3.5)
+raw_id=$(pw_wait_node "$DAC")
+raw_ports=$(pw-dump | jq -r --argjson n "$raw_id" '.[] | select(.type == "PipeWire:Interface:Port")
+	| select(.info.props["node.id"] == $n) | .id')
+[ -n "$raw_ports" ] || pw_session_fail "no ports on the raw sink"
+
+# the ordinary client, alive from before the hotplug to after the unplug
+cp "$(command -v pw-cli)" "$d/dg-lister"
+mkfifo "$d/lister.in"
+# pw-cli 0.3.65 crashes under MALLOC_PERTURB_ (set by meson test): not here
+env -u MALLOC_PERTURB_ stdbuf -oL "$d/dg-lister" <"$d/lister.in" >"$d/lister.out" 2>&1 &
+E2E_PIDS+=("$!")
+exec 7>"$d/lister.in"
+
+# lister_says ID TEXT N: asks the lister about ID until TEXT shows more than N times
+_lister_says()
+{
+	echo "info $1" >&7
+	[ "$(grep -Fc -- "$2" "$d/lister.out")" -gt "$3" ]
+}
+lister_says()
+{
+	pw_wait_for "dg-lister to say '$2' about $1" _lister_says "$1" "$2" "$(grep -Fc -- "$2" "$d/lister.out")"
+}
+
+lister_says "$raw_id" "id: $raw_id"
+daemon_start
+e2e_hotplug_k3 "$want"
+pw_wait_linked "$GUARD.output" "$DAC"
+daemon_wait_log "client [0-9]+ \(dg-lister\): raw sink objects hidden [1-9]"
+for id in $raw_id $raw_ports; do
+	lister_says "$id" "unknown global '$id'"
+done
+lister_says "$GUARD_ID" "id: $GUARD_ID"
+# the exempt and the privileged kept it
+pw-cli ls Node | grep -q "node.name = \"$DAC\"" ||
+	pw_session_fail "the exempt pw-cli does not see the raw sink"
+if daemon_log_has "\((pw-dump|pw-cat|pw-cli|wireplumber|pipewire)\): raw sink objects hidden [1-9]"
+then
+	pw_session_fail "the raw sink was hidden from an exempt or privileged client"
+fi
+echo "# $(grep -c 'raw sink objects hidden [1-9]' "$_daemon_log") clients had it hidden" >&2
+
+# playback into the guard still reaches the DAC
+make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
+record_start "$DAC" "$d/rec.wav"
+play "$d/sine.wav"
+record_stop
+check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+
+# unplug: the daemon gives the permissions back
+t0=$(e2e_now_ms)
+tb_cmd remove "$K3_CARD"
+daemon_wait_log "client [0-9]+ \(dg-lister\): raw sink objects hidden 0, shown again [1-9]"
+lister_says "$raw_id" "id: $raw_id"
+echo "# unplug to raw sink seen again: $(($(e2e_now_ms) - t0)) ms" >&2
+for id in $raw_ports; do
+	lister_says "$id" "id: $id"
+done
+echo quit >&7
+exec 7>&-
+echo "ok"
