@@ -37,9 +37,7 @@
  * holds pipewire_macro_args, so the build cannot pass them to this file.) */
 #ifdef __clang__
 #pragma clang diagnostic ignored "-Wgnu-statement-expression"
-#pragma clang diagnostic ignored "-Wgnu-statement-expression-from-macro-expansion"
 #pragma clang diagnostic ignored "-Wgnu-empty-initializer"
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
 #endif
 
 #define CMD "measure"
@@ -412,6 +410,12 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* spa_dict_lookup() on an empty dict (items NULL) offsets a null pointer: UBSan says so. */
+static const char *dict_get(const struct spa_dict *props, const char *key)
+{
+	return props && props->n_items ? spa_dict_lookup(props, key) : NULL;
+}
+
 static void sync_core(struct measure *m, enum phase p)
 {
 	m->phase = p;
@@ -462,7 +466,7 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 	if (strcmp(type, PW_TYPE_INTERFACE_Node) == 0) {
 		struct node_entry *n, *grown;
 
-		s = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+		s = dict_get(props, PW_KEY_NODE_NAME);
 		if (!s)
 			return;
 		grown = realloc(m->nodes, (m->n_nodes + 1) * sizeof(*m->nodes));
@@ -473,9 +477,9 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 		n->id = id;
 		copy_str(n->name, sizeof(n->name), s);
 		copy_str(n->media_class, sizeof(n->media_class),
-			 spa_dict_lookup(props, PW_KEY_MEDIA_CLASS));
+			 dict_get(props, PW_KEY_MEDIA_CLASS));
 	} else if (strcmp(type, PW_TYPE_INTERFACE_Metadata) == 0 && !m->metadata) {
-		s = spa_dict_lookup(props, PW_KEY_METADATA_NAME);
+		s = dict_get(props, PW_KEY_METADATA_NAME);
 		if (!s || strcmp(s, "default") != 0)
 			return;
 		m->metadata = pw_registry_bind(m->registry, id, PW_TYPE_INTERFACE_Metadata,
@@ -497,13 +501,13 @@ static void read_usb_props(struct measure *m, const struct spa_dict *props)
 
 	if (!props)
 		return;
-	if (!m->vendor_id[0] && (s = spa_dict_lookup(props, "device.vendor.id")))
+	if (!m->vendor_id[0] && (s = dict_get(props, "device.vendor.id")))
 		copy_str(m->vendor_id, sizeof(m->vendor_id), s);
-	if (!m->product_id[0] && (s = spa_dict_lookup(props, "device.product.id")))
+	if (!m->product_id[0] && (s = dict_get(props, "device.product.id")))
 		copy_str(m->product_id, sizeof(m->product_id), s);
-	if (!m->vendor_name[0] && (s = spa_dict_lookup(props, "device.vendor.name")))
+	if (!m->vendor_name[0] && (s = dict_get(props, "device.vendor.name")))
 		copy_str(m->vendor_name, sizeof(m->vendor_name), s);
-	if (!m->product_name[0] && (s = spa_dict_lookup(props, "device.product.name")))
+	if (!m->product_name[0] && (s = dict_get(props, "device.product.name")))
 		copy_str(m->product_name, sizeof(m->product_name), s);
 }
 
@@ -513,7 +517,7 @@ static void on_sink_info(void *data, const struct pw_node_info *info)
 	const char *s;
 
 	read_usb_props(m, info->props);
-	if (info->props && (s = spa_dict_lookup(info->props, PW_KEY_DEVICE_ID)))
+	if (info->props && (s = dict_get(info->props, PW_KEY_DEVICE_ID)))
 		m->device_id = (uint32_t) strtoul(s, NULL, 10);
 }
 
