@@ -51,7 +51,7 @@
 #define BASELINE_BLOCKS 10       /* quiet blocks read before the first tone */
 #define QUIET_BLOCKS 3           /* consecutive quiet blocks before a tone starts */
 #define ONSET_MARGIN 10.0        /* a channel is "on" 20 dB above its baseline RMS... */
-#define ONSET_MIN_RMS 1e-5       /* ...and above -100 dBFS */
+#define ONSET_MIN_RMS 1e-6       /* ...and above -120 dBFS */
 #define SETUP_TIMEOUT_MS 10000   /* connect, find the nodes, link the streams */
 #define QUIET_TIMEOUT_MS 1000    /* then a tone starts anyway */
 #define ONSET_TIMEOUT_MS 3000    /* no stimulus in the capture: failed */
@@ -1155,9 +1155,11 @@ static void print_json(struct measure *m, const struct expectation *e)
 
 static void print_human(struct measure *m, const struct expectation *e)
 {
+	if (!m->sink[0])
+		return;
 	if (m->guard[0])
 		printf("played into:   %s (the guard of %s)\n", m->guard, m->sink);
-	else if (m->sink[0])
+	else
 		printf("played into:   %s (no dacguard guard)\n", m->sink);
 	if (m->capture_target[0])
 		printf("captured from: %s%s\n", m->capture_monitor ? "the monitor of " : "",

@@ -7,7 +7,8 @@
 #  (b) through a filter-chain sink that mixes L into R at -60 dB in front of the null sink:
 #      L->R reads -60 +-1 dB at every frequency, R->L stays below the floor;
 #  (c) a capture that never sees the stimulus fails with exit 1 in bounded time;
-#  (d) bad arguments exit 2 with one line.
+#  (d) bad arguments exit 2 with one line;
+#  (e) SIGINT ends a run at once with exit 1 and leaves no stream behind.
 . "$(dirname "$0")/common.sh"
 
 CTL=${DG_DACGUARDCTL:?DG_DACGUARDCTL not set}
@@ -153,6 +154,12 @@ check '[.measurements[] | select(.gain_db | fabs < 0.1)] | length == 8' "the gai
 jq -c '.measurements[] | [.frequency_hz, .direction, .status, .crosstalk_db, .below_db]' \
 	"$d/out.json" | sed 's/^/# /' >&2
 
+# the same at 96 kHz, PipeWire resampling both streams to the graph's 48 kHz
+measure 0 --target leaky --source "$DAC" --rate 96000 --frequencies 1000
+check '[.measurements[] | select(.direction == "L->R" and .status == "ok"
+                                 and (.crosstalk_db + 60 | fabs) <= 1)] | length == 1' \
+	"L->R is not -60 +-1 dB at 96 kHz"
+
 # (c) the stimulus never reaches the capture: exit 1 within the onset timeout
 t0=$SECONDS
 measure 1 --target leaky --source silent --frequencies 1000
@@ -160,7 +167,18 @@ measure 1 --target leaky --source silent --frequencies 1000
 check '.error | test("no stimulus captured")' "no 'no stimulus captured' error"
 grep -q 'no stimulus captured' "$d/err.txt" || pw_session_fail "no error on stderr"
 
-# no stream left behind
+# (e) SIGINT mid-run: the tone fades out, exit 1 at once, no stream left behind
+"$CTL" measure --target "$DAC" --frequencies 100,200,300,400,500,600,700,800 \
+	>"$d/int.txt" 2>&1 &
+pid=$!
+pw_wait_node dacguardctl-measure-play >/dev/null
+t0=$SECONDS
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 1 ] || pw_session_fail "measure exited $rc after SIGINT, not 1: $(cat "$d/int.txt")"
+grep -q 'interrupted' "$d/int.txt" || pw_session_fail "no 'interrupted' after SIGINT"
+[ $((SECONDS - t0)) -le 2 ] || pw_session_fail "SIGINT took $((SECONDS - t0)) s"
 pw_wait_node_gone dacguardctl-measure-play
 pw_wait_node_gone dacguardctl-measure-capture
 echo "ok"
