@@ -155,7 +155,17 @@ daemon_start()
 	local n=0
 	while [ -e "$PW_SESSION_DIR/dacguardd.$n.log" ]; do n=$((n + 1)); done
 	_daemon_log=$PW_SESSION_DIR/dacguardd.$n.log
-	UMOCKDEV_DIR=$E2E_UMOCKDEV_DIR umockdev-wrapper "$DG_DACGUARDD" --verbose "$@" \
+	local path=$PATH
+	if [ -n "${DG_HOST_PRELOAD:-}" ]; then
+		# sanitizer build: the guard hosts the daemon starts ("pipewire" in PATH)
+		# need the runtime the module was built against
+		mkdir -p "$PW_SESSION_DIR/host-bin"
+		printf '#!/bin/sh\nLD_PRELOAD=%s exec %s "$@"\n' "$DG_HOST_PRELOAD" \
+			"$(command -v pipewire)" >"$PW_SESSION_DIR/host-bin/pipewire"
+		chmod +x "$PW_SESSION_DIR/host-bin/pipewire"
+		path=$PW_SESSION_DIR/host-bin:$PATH
+	fi
+	PATH=$path UMOCKDEV_DIR=$E2E_UMOCKDEV_DIR umockdev-wrapper "$DG_DACGUARDD" --verbose "$@" \
 		>"$_daemon_log" 2>&1 &
 	_daemon_pid=$!
 	pw_wait_for "dacguardd to watch the cards" grep -q "watching sound cards" "$_daemon_log"
