@@ -351,8 +351,8 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 				return ctl_usage_error(CMD, "--rate given twice");
 			seen_rate = true;
 			if (parse_double(val, &v) < 0 || v != floor(v))
-				return ctl_usage_error(CMD, "--rate: expected a whole number of Hz, "
-						       "not '%s'", val);
+				return ctl_usage_error(CMD, "--rate: expected a whole number of "
+						       "Hz, not '%s'", val);
 			if (v < 8000 || v > 384000)
 				return ctl_usage_error(CMD, "--rate: %s is out of range "
 						       "(8000..384000)", val);
@@ -364,10 +364,11 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 				return ctl_usage_error(CMD, "--level given twice");
 			seen_level = true;
 			if (parse_double(val, &v) < 0)
-				return ctl_usage_error(CMD, "--level: expected dBFS, not '%s'", val);
-			if (v > 0.0 || v < -80.0)
-				return ctl_usage_error(CMD, "--level: %s is out of range (-80..0 dBFS)",
+				return ctl_usage_error(CMD, "--level: expected dBFS, not '%s'",
 						       val);
+			if (v > 0.0 || v < -80.0)
+				return ctl_usage_error(CMD, "--level: %s is out of range "
+						       "(-80..0 dBFS)", val);
 			a->level_dbfs = v;
 		} else if ((r = match_option(argc, argv, &i, "--frequencies", &val)) != 0) {
 			if (r < 0)
@@ -440,8 +441,10 @@ static int on_metadata_property(void *data, uint32_t subject, const char *key, c
 		return 0;
 	while (spa_json_get_string(&it[1], k, sizeof(k)) > 0) {
 		if (strcmp(k, "name") == 0) {
-			if (spa_json_get_string(&it[1], m->default_sink, sizeof(m->default_sink)) <= 0)
-				m->default_sink[0] = '\0';
+			char *out = m->default_sink;
+
+			if (spa_json_get_string(&it[1], out, sizeof(m->default_sink)) <= 0)
+				out[0] = '\0';
 			break;
 		}
 		if (spa_json_next(&it[1], &(const char *){ NULL }) <= 0)
@@ -630,7 +633,8 @@ static int resolve(struct measure *m)
 						  PW_VERSION_NODE, 0);
 		if (m->guard_proxy) {
 			pw_node_add_listener(m->guard_proxy, &m->guard_listener, &guard_events, m);
-			pw_node_enum_params(m->guard_proxy, 0, SPA_PARAM_Props, 0, UINT32_MAX, NULL);
+			pw_node_enum_params(m->guard_proxy, 0, SPA_PARAM_Props, 0, UINT32_MAX,
+					    NULL);
 		}
 	}
 	return 0;
@@ -854,8 +858,8 @@ static int connect_stream(struct measure *m, struct pw_stream **s, struct spa_ho
 		pw_properties_set(props, PW_KEY_STREAM_CAPTURE_SINK, "true");
 	pw_properties_setf(props, PW_KEY_NODE_RATE, "1/%u", m->a.rate);
 
-	*s = pw_stream_new(m->core, playback ? "dacguardctl measure" : "dacguardctl measure capture",
-			   props);
+	*s = pw_stream_new(m->core,
+			   playback ? "dacguardctl measure" : "dacguardctl measure capture", props);
 	if (!*s)
 		return -errno;
 	pw_stream_add_listener(*s, hook, events, m);

@@ -20,7 +20,8 @@ bad_args()
 	local out rc=0
 	out=$("$CTL" measure "$@" 2>&1 >/dev/null) || rc=$?
 	[ "$rc" = 2 ] || pw_session_fail "measure $* exited $rc, not 2: $out"
-	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || pw_session_fail "measure $*: not one line: $out"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] ||
+		pw_session_fail "measure $*: not one line: $out"
 	echo "# measure $*: $out" >&2
 }
 bad_args --bogus
@@ -117,7 +118,8 @@ check()
 
 # (a) through the guard, its monitor: perfect, and the database's expectation
 measure 0 --target "$DAC"
-check '.guard == "'"$GUARD"'" and .played_into == .guard and .monitor' "not played through the guard"
+check '.guard == "'"$GUARD"'" and .played_into == .guard and .monitor' \
+	"not played through the guard"
 check '[.measurements[]] | length == 6' "not 6 readings (3 frequencies x 2 directions)"
 check '[.measurements[] | select(.status == "below-floor" and .crosstalk_db == null
                                  and .below_db <= -100)] | length == 6' \
@@ -153,6 +155,15 @@ check '[.measurements[] | select(.direction == "R->L" and .status == "below-floo
 check '[.measurements[] | select(.gain_db | fabs < 0.1)] | length == 8' "the gain is not 0 dB"
 jq -c '.measurements[] | [.frequency_hz, .direction, .status, .crosstalk_db, .below_db]' \
 	"$d/out.json" | sed 's/^/# /' >&2
+
+# with no --target: the default sink (made the leaky one here)
+pw-metadata 0 default.configured.audio.sink '{ "name": "leaky" }' Spa:String:JSON >/dev/null
+pw_wait_for "leaky to be the default sink" \
+	sh -c 'pw-metadata 0 default.audio.sink | grep -q "\"name\":\"leaky\""'
+measure 0 --source "$DAC" --frequencies 1000
+check '.sink == "leaky" and ([.measurements[] | select(.direction == "L->R")
+                                                  | .crosstalk_db + 60 | fabs <= 1] == [true])' \
+	"no --target did not measure the default sink"
 
 # the same at 96 kHz, PipeWire resampling both streams to the graph's 48 kHz
 measure 0 --target leaky --source "$DAC" --rate 96000 --frequencies 1000

@@ -59,7 +59,8 @@ static void synth(const struct leak *l)
 		double leak = k * g * tone[i];
 
 		if (l->use_phase)
-			leak = k * amp * sin(2.0 * M_PI * l->freq * (double) i / l->rate + l->phase);
+			leak = k * amp *
+			       sin(2.0 * M_PI * l->freq * (double) i / l->rate + l->phase);
 		capture[2 * i + l->active] = (float) (g * tone[i + l->delay]);
 		capture[2 * i + idle] = (float) leak;
 		if (!isnan(l->noise_dbfs)) {
@@ -196,7 +197,7 @@ static void test_known_leaks(void)
 					DG_CHECK_NEAR(r.gain_db, 0.0, 0.05);
 					if (r.status != DG_MEASURE_OK ||
 					    fabs(r.crosstalk_db - leaks[li]) > 0.5)
-						fprintf(stderr, "  at %g Hz, %g Hz rate, variant %d\n",
+						fprintf(stderr, "  at %g Hz, rate %g, variant %d\n",
 							freqs[fi], rates[ri], variant);
 				}
 			}
