@@ -12,7 +12,7 @@ fuzz_seconds=${DACGUARD_FUZZ_SECONDS:-60}
 
 if [[ ! -f "$builddir/build.ninja" ]]; then
     CC=clang meson setup "$builddir" \
-        -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true \
+        -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dtests=enabled \
         -Dbuildtype=debugoptimized
 fi
 ninja -C "$builddir"

@@ -32,14 +32,6 @@
 #include "json-out.h"
 #include "measure.h"
 
-/* PipeWire's API macros expand to GNU statement expressions here, in our file; they are
- * fine in the C PipeWire itself is built as. (tools/ is set up before plugin/, which
- * holds pipewire_macro_args, so the build cannot pass them to this file.) */
-#ifdef __clang__
-#pragma clang diagnostic ignored "-Wgnu-statement-expression"
-#pragma clang diagnostic ignored "-Wgnu-empty-initializer"
-#endif
-
 #define CMD "measure"
 
 #define MAX_FREQS 32

@@ -15,22 +15,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-#ifdef HAVE_CTL_LIST
 	{ "list", ctl_list, "list USB DACs and what dacguard decides for them" },
-#endif
-#ifdef HAVE_CTL_MONITOR
 	{ "monitor", ctl_monitor, "print hotplug events and decisions as they happen" },
-#endif
-#ifdef HAVE_CTL_CEILING
 	{ "ceiling", ctl_ceiling, "compute the gain ceiling for an output and a headphone" },
-#endif
-#ifdef HAVE_CTL_DB
 	{ "db", ctl_db, "list or validate the device database" },
 	{ "headphones", ctl_headphones, "list the headphone profiles" },
-#endif
-#ifdef HAVE_CTL_MEASURE
 	{ "measure", ctl_measure, "measure channel separation through a PipeWire sink" },
-#endif
 };
 
 int ctl_usage_error(const char *cmd, const char *fmt, ...)

@@ -123,6 +123,9 @@ _e2e_exit()
 	done
 	e2e_stop_hosts
 	[ -z "$_tb_pid" ] || kill -TERM "$_tb_pid" 2>/dev/null || true
+	# hand rc on as $?; under set -e a bare failing "(exit rc)" would end the trap here,
+	# before the session is torn down
+	set +e
 	(exit "$rc")
 	_pw_session_exit
 }
