@@ -915,7 +915,9 @@ static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	if (g->proxy == NULL)
 		return;
 	card_want(c, &w);
-	if (g->written && fabs(w.ceiling_db - g->written_ceiling) < 1e-6 &&
+	/* written_ceiling holds the float that went out: compare like with like, or a
+	 * double that float cannot hold exactly is written again on every Props event */
+	if (g->written && (float)w.ceiling_db == g->written_ceiling &&
 	    spa_streq(w.output, g->written_output) && spa_streq(w.mode, g->written_mode) &&
 	    spa_streq(w.headphone, g->written_headphone) && spa_streq(w.table, g->written_table))
 		return;

@@ -1,118 +1,129 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The main job on the embedded default, with no DAC attached: a real balanced DAC
-# (the FiiO K3, replayed by umockdev from its real lsusb -v), a private PipeWire +
-# WirePlumber with a null sink carrying the properties the K3's ALSA sink has, the
-# guard module, dacguard's decision for the DAC, a music-like signal played through
-# the guard, and a short report.
+# The main job on the embedded default, with no DAC attached: a private PipeWire +
+# WirePlumber, dacguardd, and a real balanced DAC (the FiiO K3: 3.5 mm single-ended
+# and 2.5 mm balanced, replayed by umockdev from its real lsusb -v) hotplugged into
+# it, with a null sink carrying what the K3's ALSA sink carries. The daemon
+# identifies the DAC, puts a guard in front of its sink and sets its ceiling; a
+# music-like signal plays through; the report compares measured peaks with ceilings.
 #
-# DACGUARD_DEMO_DEVICE=<file.umockdev> replays another recording;
-# DACGUARD_DEMO_HEADPHONE=<profile id> picks the headphone (see `dacguardctl headphones`).
+# DACGUARD_DEMO_HEADPHONE=<profile id> picks the headphone (`dacguardctl headphones`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=$PWD
 
 bash scripts/deps.sh
 
 build=${DACGUARD_DEMO_BUILDDIR:-build-demo}
 if [[ ! -f "$build/build.ninja" ]]; then
-    meson setup "$build" -Dbuildtype=debugoptimized >/dev/null
+    meson setup "$build" -Dbuildtype=debugoptimized -Dtests=enabled >/dev/null
 fi
 ninja -C "$build" >/dev/null
 
-device=${DACGUARD_DEMO_DEVICE:-$src/tests/data/devices/fiio-k3.umockdev}
-headphone=${DACGUARD_DEMO_HEADPHONE:-moondrop-aria}
-ctl=$build/tools/dacguardctl
-wav_peak=$build/tests/pipewire/wav-peak
-
-# A private config: the shipped database and profiles, plus the user's word on
-# which headphone they use. Nothing under $HOME or /etc is read or touched.
-. "$src/tests/lib/pw-session.sh"
-PW_SESSION_MODULE_DIRS=$src/$build/plugin
-conf=$(mktemp -d)
-cp -r "$src/conf/devices" "$src/conf/headphones" "$conf/"
-cat >"$conf/dacguard.conf" <<EOF
-dacguard.max-spl-db = 85.0
-dacguard.fallback-ceiling-db = -30.0
-dacguard.hard-ceiling-db = 0.0
-dacguard.default-headphone = "generic-iem-sensitive"
-dacguard.devices = [
-    { match = { usb = "2972:0047" product = "*K3*" }
-      outputs = { "se-3.5" = { headphone = "$headphone" } "bal-2.5" = { headphone = "$headphone" } } }
-]
-EOF
-export DACGUARD_CONFIG_DIR=$conf
+export DG_SOURCE_DIR=$PWD
+export DG_MODULE_DIR=$PWD/$build/plugin
+export DG_DACGUARDD=$PWD/$build/daemon/dacguardd
+export DG_DACGUARDCTL=$PWD/$build/tools/dacguardctl
+export DG_TESTBED=$PWD/$build/tests/e2e/dg-testbed
+export DG_WAV_PEAK=$PWD/$build/tests/pipewire/wav-peak
+# The session, the testbed and the daemon are the e2e suite's (tests/e2e/common.sh):
+# the demo is what those tests check, shown.
+. tests/e2e/common.sh
+HEADPHONE=${DACGUARD_DEMO_HEADPHONE:-moondrop-aria}
+# small graph cycles (256 frames, 5.3 ms), so the recording's length tells time closely
+E2E_LATENCY=256
 
 step() { printf '\n== %s\n' "$*"; }
+param() { pw_param "$GUARD_ID" "dacguard.$1"; }
 
-step "Detecting the DAC (umockdev replays $(basename "$device"))"
-decision=$(umockdev-run --device "$device" -- "$ctl" list --json 2>/dev/null)
-umockdev-run --device "$device" -- "$ctl" list 2>/dev/null | sed 's/^/   /'
+# music-like: plucked chords over pink noise with a tremolo, normalised to 0 dBFS,
+# then a copy 6 dB hotter (float overs, as a summing mixer or a DSP plugin makes)
+make_music()
+{
+    make_wav "$1" synth 0.5 pluck A2 pluck E3 pluck C#4 pinknoise remix 1,2,4 1v0.7,3,4 \
+        repeat 5 tremolo 3 40 gain -n -0.01
+    "$DG_WAV_PEAK" --scale 6 "$1" "$2" >/dev/null
+}
 
-read -r sink_name card vidpid model mode mode_source worst_output worst_ceiling < <(
-    python3 -c '
-import json, sys, re
-d = json.load(sys.stdin)[0]
-name = re.sub(r"[^A-Za-z0-9]+", "_", (d["manufacturer"] + "_" + d["product"]).strip("_"))
-worst = min(d["outputs"], key=lambda o: o["ceiling_db"])
-print("alsa_output.usb-%s-00.analog-stereo" % name, d["card"], d["vendor_id"] + ":" + d["product_id"],
-      d["model"].replace(" ", "_"), d["mode"], d["mode_source"], worst["id"], "%.2f" % worst["ceiling_db"])
-' <<<"$decision")
+# measure NAME WANT: plays the music (+6 dB) to the default sink, records the DAC sink
+# and prints the peak, the samples over WANT and the verdict
+measure()
+{
+    local d=$PW_SESSION_DIR out
+    record_start "$DAC" "$d/rec-$1.wav"
+    pw-cat --playback --latency "$E2E_LATENCY" -P '{ node.name = dg-demo-play }' \
+        "$d/music+6.wav" >/dev/null 2>&1
+    record_stop
+    out=$("$DG_WAV_PEAK" "$d/rec-$1.wav" --max-db "$2" 2>&1) && verdict="ok" ||
+        verdict="SAMPLES OVER THE CEILING"
+    printf '   %-30s ceiling %7.2f dBFS   measured %s   %s\n' "$1" "$2" \
+        "$(echo "$out" | head -n1 | awk '{ print "peak " $2 " dBFS, " $6 " of " $4 " samples over" }')" \
+        "$verdict"
+    [[ $verdict == ok ]]
+}
 
-step "Starting a private PipeWire + WirePlumber with the DAC's sink and the guard module"
-pw_session_add_sink "$sink_name" "FiiO K3 Analog Stereo" usb \
-    'device.vendor.id="0x2972"' 'device.product.id="0x0047"' 'device.serial="FiiO_K3"'
-pw_session_add_module libpipewire-module-dacguard \
-    '{ dacguard.hard-ceiling-db = 0.0
-       dacguard.rules = [ { matches = [ { device.bus = "usb" media.class = "Audio/Sink" } ]
-                            actions = { create-guard = { dacguard.ceiling-db = -30.0 } } } ] }'
-pw_session_start
-guard=dacguard.$sink_name
-guard_id=$(pw_wait_node "$guard")
-echo "   guard node $guard (id $guard_id) in front of $sink_name, at the fallback ceiling"
-pw_wait_prop "$guard_id" dacguard.ceiling-db '== -30'
+step "Private PipeWire + WirePlumber with the FiiO K3's sink (and a second USB DAC's), dacguardd"
+e2e_start unknown
+daemon_start
+make_music "$PW_SESSION_DIR/music.wav" "$PW_SESSION_DIR/music+6.wav"
+se=$(e2e_expected se-3.5)
+bal=$(e2e_expected bal-2.5)
+echo "   headphone on both outputs: $HEADPHONE; the output in use: not configured (worst case)"
 
-step "Applying the decision: mode $mode ($mode_source): worst case $worst_output, ceiling $worst_ceiling dB"
-pw-cli set-param "$guard_id" Props "{ params = [ \"dacguard.ceiling-db\" $worst_ceiling
-    \"dacguard.output\" \"$worst_output\" \"dacguard.mode\" \"$mode\"
-    \"dacguard.headphone\" \"$headphone\" ] }" >/dev/null
-pw_wait_prop "$guard_id" dacguard.ceiling-db "< $worst_ceiling + 0.01"
+step "Hotplug: the K3 appears (umockdev replays tests/data/devices/fiio-k3.umockdev)"
+e2e_hotplug_k3 "$bal"
+grep -E 'card1 "' "$_daemon_log" | head -n1 | sed 's/^/   daemon: /'
+printf '   guard %s (id %s) at %.2f dBFS, %s ms after the uevent\n' "$GUARD" "$GUARD_ID" \
+    "$(param ceiling-db)" "$E2E_HOTPLUG_MS"
+echo "   default sink: $(pw-metadata 0 default.configured.audio.sink 2>/dev/null |
+    sed -n "s/.*value:'\([^']*\)'.*/\1/p")"
 
-step "Playing a music-like signal (plucked chords over pink noise, peaks at 0 dBFS and +6 dBFS)"
-d=$PW_SESSION_DIR
-sox -q -n -r 48000 -e floating-point -b 32 -c 2 "$d/music.wav" synth 0.5 pluck A2 pluck E3 \
-    pluck C#4 pinknoise remix 1,2,4 1v0.7,3,4 repeat 9 tremolo 3 40 gain -n -0.01
-"$wav_peak" --scale 6 "$d/music.wav" "$d/music+6.wav" >/dev/null
-pw-record --target "$sink_name" --format f32 --rate 48000 --channels 2 \
-    -P '{ node.name = dg-demo-record }' "$d/captured.wav" >"$d/record.log" 2>&1 &
-rec=$!
-pw_wait_linked "$sink_name" dg-demo-record
-for f in music.wav music+6.wav; do
-    pw-cat --playback --target "$guard" -P '{ node.name = dg-demo-play }' "$d/$f"
-done
-kill -INT "$rec"
-wait "$rec" || true
-pw_wait_prop "$guard_id" dacguard.peak-db '> -200'
-peak=$("$wav_peak" "$d/captured.wav" | head -n1)
+step "Playing music (+6 dBFS overs) to the default sink, recording what reaches the DAC"
+measure "worst case (mode unknown)" "$bal"
+
+step "The user says: single-ended 3.5 mm (pw-cli set-param $GUARD_ID Props '{ params = [ \"dacguard.output\" \"se-3.5\" ] }')"
+pw-cli set-param "$GUARD_ID" Props '{ params = [ "dacguard.output" "se-3.5" ] }' >/dev/null
+pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $se - 0.01"
+measure "se-3.5 (user)" "$se"
+
+step "Switching to the balanced 2.5 mm output during playback"
+record_start "$DAC" "$PW_SESSION_DIR/rec-switch.wav"
+play_bg "$PW_SESSION_DIR/music+6.wav" "$GUARD"
+pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 12"
+f_sw=$(wav_frames "$PW_SESSION_DIR/rec-switch.wav")
+pw-cli set-param "$GUARD_ID" Props '{ params = [ "dacguard.output" "bal-2.5" ] }' >/dev/null
+f_done=$(wav_frames "$PW_SESSION_DIR/rec-switch.wav")
+pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.01"
+play_wait
+record_stop
+# from 30 ms after pw-cli returned: graph cycles in flight and the limiter's lookahead
+# (tests/e2e/test-switch-user.sh counts from the write itself)
+sox -V1 "$PW_SESSION_DIR/rec-switch.wav" "$PW_SESSION_DIR/after.wav" trim "$((f_done + 1440))s"
+after=$("$DG_WAV_PEAK" "$PW_SESSION_DIR/after.wav" --max-db "$bal" 2>&1) ||
+    { echo "   SAMPLES OVER THE BALANCED CEILING: $after"; exit 1; }
+printf '   %-30s ceiling %7.2f dBFS   measured %s   ok\n' \
+    "bal-2.5 (30 ms after pw-cli)" "$bal" \
+    "$(echo "$after" | head -n1 | awk '{ print "peak " $2 " dBFS, " $6 " of " $4 " samples over" }')"
+echo "   (pw-cli connected and wrote in $(((f_done - f_sw) / 48)) ms)"
 
 step "Report"
-python3 - "$decision" <<'PY'
-import json, sys
-d = json.loads(sys.argv[1])[0]
-print("   DAC:      %s %s (%s:%s, UAC%s, %s)" % (d["manufacturer"], d["product"], d["vendor_id"],
-      d["product_id"], d["uac_version"], "in the database as " + d["model"] if d["known"] else "unknown"))
-print("   mode:     %s (%s)" % (d["mode"], d["mode_source"]))
-for o in d["outputs"]:
-    print("   output:   %-8s %-9s ceiling %7.2f dBFS (%s; %s at 0 dBFS = %.1f dB SPL)" % (
-        o["id"], "balanced" if o["balanced"] else "single-ended", o["ceiling_db"], o["limited_by"],
-        o.get("headphone", "?"), o["spl_at_0dbfs"]))
-PY
-echo "   in force: $worst_ceiling dBFS on $guard"
-echo "   measured: $peak (on the DAC sink's monitor)"
-"$wav_peak" "$d/captured.wav" --max-db "$worst_ceiling" >/dev/null &&
-    echo "   verdict:  no sample above the ceiling" ||
-    { echo "   verdict:  SAMPLES ABOVE THE CEILING"; exit 1; }
-for k in correlation imbalance-db crosstalk-db polarity-inverted dead-channel; do
-    printf '   %-18s %s\n' "$k" "$(pw_param "$guard_id" "dacguard.$k")"
-done
-rm -rf "$conf"
+"$DG_DACGUARDCTL" ceiling --vout 1.96 --power 120@32 --power 220@16 --headphone "$HEADPHONE" \
+    --max-spl 85 --json | jq -r '"   se-3.5   single-ended  1.96 Vrms (est.)  \(.spl_at_0dbfs * 100 | round / 100) dB SPL at 0 dBFS -> ceiling \(.ceiling_db * 100 | round / 100) dBFS (\(.limited_by))"'
+"$DG_DACGUARDCTL" ceiling --vout 3.92 --headphone "$HEADPHONE" --max-spl 85 --json |
+    jq -r '"   bal-2.5  balanced      3.92 Vrms (est.)  \(.spl_at_0dbfs * 100 | round / 100) dB SPL at 0 dBFS -> ceiling \(.ceiling_db * 100 | round / 100) dBFS (\(.limited_by))"'
+printf '   in force now: output %s, mode %s, ceiling %.2f dBFS (hard ceiling %.2f dBFS)\n' \
+    "$(param output)" "$(param mode)" "$(param ceiling-db)" "$(param hard-ceiling-db)"
+printf '   both outputs stop at 85 dB SPL with %s: the balanced ceiling is %.2f dB lower,\n' \
+    "$HEADPHONE" "$(awk -v a="$se" -v b="$bal" 'BEGIN { print a - b }')"
+echo "   so changing jacks brings no +6 dB surprise"
+xt=$(param crosstalk-db)
+[[ $xt == 0 ]] && xt="unknown (no stretch with one channel idle)" || xt="$xt dB"
+printf '   separation checks: correlation %.2f, imbalance %.2f dB, crosstalk %s,\n' \
+    "$(param correlation)" "$(param imbalance-db)" "$xt"
+echo "   polarity inverted: $(param polarity-inverted), dead channel: $(param dead-channel) (-1: none)"
+kill -TERM "$_daemon_pid" && wait "$_daemon_pid" && _daemon_pid=
+[[ $(pw_node_id "$GUARD") == "$GUARD_ID" ]] && _pw_param_is "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.01" ||
+    pw_session_fail "the guard or its ceiling did not outlive the daemon"
+printf '   dacguardd stopped cleanly on SIGTERM; guard %s still at %.2f dBFS without it\n' \
+    "$GUARD_ID" "$(param ceiling-db)"
+echo
+echo "dacguard demo: every sample that reached the DAC stayed at or below its ceiling."
