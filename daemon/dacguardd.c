@@ -12,15 +12,19 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "config-watch.h"
 #include "engine.h"
 #include "pw-apply.h"
 
 #define MAX_POLLFDS 64
+/* quiet time after a change to the configuration files before they are read again */
+#define RELOAD_DELAY_MS 100
 
 struct daemon {
 	bool verbose;
 	struct dg_engine *engine;
-	struct dg_pw_apply *pw; /* NULL with --no-pipewire */
+	struct dg_pw_apply *pw;	       /* NULL with --no-pipewire */
+	struct dg_config_watch *watch; /* NULL when inotify is not available */
 };
 
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
@@ -135,6 +139,13 @@ int main(int argc, char **argv)
 		if (r < 0)
 			fprintf(stderr, "dacguardd: no PipeWire client: %s\n", strerror(-r));
 	}
+	/* Watch before the first load, so no change after it is missed. */
+	if (!once) {
+		r = dg_config_watch_new(RELOAD_DELAY_MS, &d.watch);
+		if (r < 0)
+			fprintf(stderr, "dacguardd: no configuration watch (SIGHUP reloads): %s\n",
+				strerror(-r));
+	}
 	/* A bad configuration leaves the defaults: fail-safe ceilings, still running. */
 	dg_engine_load_config(engine);
 	if (!once) {
@@ -159,7 +170,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd pfds[MAX_POLLFDS];
-		int n = dg_engine_pollfds(engine, pfds, MAX_POLLFDS - 2);
+		int n = dg_engine_pollfds(engine, pfds, MAX_POLLFDS - 3);
 
 		pfds[n].fd = sfd;
 		pfds[n].events = POLLIN;
@@ -167,7 +178,10 @@ int main(int argc, char **argv)
 		pfds[n + 1].fd = d.pw ? dg_pw_apply_fd(d.pw) : -1;
 		pfds[n + 1].events = POLLIN;
 		pfds[n + 1].revents = 0;
-		if (poll(pfds, (nfds_t) n + 2, -1) < 0) {
+		pfds[n + 2].fd = d.watch ? dg_config_watch_fd(d.watch) : -1;
+		pfds[n + 2].events = POLLIN;
+		pfds[n + 2].revents = 0;
+		if (poll(pfds, (nfds_t) n + 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "dacguardd: poll: %s\n", strerror(errno));
@@ -176,6 +190,12 @@ int main(int argc, char **argv)
 		dg_engine_dispatch(engine, pfds, n);
 		if (d.pw && (pfds[n + 1].revents & POLLIN))
 			dg_pw_apply_dispatch(d.pw);
+		if (d.watch && (pfds[n + 2].revents & POLLIN) &&
+		    dg_config_watch_dispatch(d.watch)) {
+			printf("configuration files changed, reloading\n");
+			fflush(stdout);
+			dg_engine_load_config(engine);
+		}
 		if (pfds[n].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -195,6 +215,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	dg_config_watch_free(d.watch);
 	dg_pw_apply_free(d.pw);
 	dg_engine_free(engine);
 	if (sfd >= 0)
