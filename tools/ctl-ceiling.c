@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl-args.h"
 #include "ctl.h"
 #include "headphones.h"
 #include "json-out.h"
@@ -59,22 +60,6 @@ static void usage(void)
 	      stdout);
 }
 
-/* A whole, finite number: "nan", "inf", "1e999", "3V" and "" are refused. */
-static int parse_number(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno == ERANGE || !isfinite(v))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "100@32": 100 mW into 32 ohm. */
 static int parse_power(const char *s, struct dg_power_rating *r)
 {
@@ -88,30 +73,9 @@ static int parse_power(const char *s, struct dg_power_rating *r)
 	if (!at)
 		return -EINVAL;
 	*at = '\0';
-	if (parse_number(buf, &r->mw) < 0 || parse_number(at + 1, &r->ohm) < 0)
+	if (ctl_parse_number(buf, &r->mw) < 0 || ctl_parse_number(at + 1, &r->ohm) < 0)
 		return -EINVAL;
 	return r->mw > 0 && r->ohm > 0 ? 0 : -EINVAL;
-}
-
-/* Matches "--name VALUE" or "--name=VALUE": 1 with *val set, 0 for another option,
- * -EINVAL when the value is missing. *i is advanced past the value. */
-static int match_option(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	const char *arg = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0)
-		return 0;
-	if (arg[n] == '=') {
-		*val = arg + n + 1;
-		return 1;
-	}
-	if (arg[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -EINVAL;
-	*val = argv[++*i];
-	return 1;
 }
 
 /* min_open: the value must be strictly above min (an impedance of 0 is no load). */
@@ -119,7 +83,7 @@ static int number_arg(enum opt o, const char *val, double min, bool min_open, do
 {
 	double v;
 
-	if (parse_number(val, &v) < 0)
+	if (ctl_parse_number(val, &v) < 0)
 		return ctl_usage_error(CMD, "%s: expected a finite number, got '%s'", opt_names[o],
 				       val);
 	if (v < min || (min_open && v == min))
@@ -180,7 +144,7 @@ static int parse_args(int argc, char **argv, struct ceiling_args *a)
 
 	for (int i = 1; i < argc; i++) {
 		const char *val = NULL;
-		int o, r = 0;
+		int o;
 
 		if (strcmp(argv[i], "--json") == 0) {
 			a->json = true;
@@ -190,17 +154,9 @@ static int parse_args(int argc, char **argv, struct ceiling_args *a)
 			usage();
 			return 1;
 		}
-		for (o = 0; o < N_OPTS; o++) {
-			r = match_option(argc, argv, &i, opt_names[o], &val);
-			if (r != 0)
-				break;
-		}
-		if (r < 0)
-			return ctl_usage_error(CMD, "%s needs a value", opt_names[o]);
-		if (o == N_OPTS && argv[i][0] == '-')
-			return ctl_usage_error(CMD, "unknown option '%s'", argv[i]);
-		if (o == N_OPTS)
-			return ctl_usage_error(CMD, "unexpected argument '%s'", argv[i]);
+		o = ctl_option(CMD, argc, argv, &i, opt_names, N_OPTS, &val);
+		if (o < 0)
+			return 2;
 		if (apply_option(a, (enum opt) o, val))
 			return 2;
 	}

@@ -27,6 +27,7 @@
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/pipewire.h>
 
+#include "ctl-args.h"
 #include "ctl.h"
 #include "db.h"
 #include "json-out.h"
@@ -228,40 +229,6 @@ static void usage(void)
 	      stdout);
 }
 
-static int match_option(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	const char *arg = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0)
-		return 0;
-	if (arg[n] == '=') {
-		*val = arg + n + 1;
-		return 1;
-	}
-	if (arg[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -EINVAL;
-	*val = argv[++*i];
-	return 1;
-}
-
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno == ERANGE || !isfinite(v))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_frequencies(struct measure_args *a, const char *val)
 {
 	char buf[1024];
@@ -277,7 +244,7 @@ static int parse_frequencies(struct measure_args *a, const char *val)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		double f;
 
-		if (parse_double(tok, &f) < 0)
+		if (ctl_parse_number(tok, &f) < 0)
 			return ctl_usage_error(CMD, "--frequencies: '%s' is not a number", tok);
 		if (f < 20.0)
 			return ctl_usage_error(CMD, "--frequencies: %s Hz is below 20 Hz", tok);
@@ -303,6 +270,14 @@ static int parse_name(const char *opt, const char *val, const char **out)
 /* Returns 0 to go on, 1 after --help, 2 on a usage error (already reported). */
 static int parse_args(int argc, char **argv, struct measure_args *a)
 {
+	enum { OPT_TARGET, OPT_SOURCE, OPT_RATE, OPT_LEVEL, OPT_FREQUENCIES };
+	static const char *const opt_names[] = {
+		[OPT_TARGET] = "--target",
+		[OPT_SOURCE] = "--source",
+		[OPT_RATE] = "--rate",
+		[OPT_LEVEL] = "--level",
+		[OPT_FREQUENCIES] = "--frequencies",
+	};
 	static const double default_freqs[] = { 100.0, 1000.0, 10000.0 };
 	bool seen_rate = false, seen_level = false, seen_freqs = false;
 
@@ -316,7 +291,6 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 	for (int i = 1; i < argc; i++) {
 		const char *val = NULL;
 		double v;
-		int r;
 
 		if (strcmp(argv[i], "--json") == 0) {
 			a->json = true;
@@ -326,54 +300,49 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 			usage();
 			return 1;
 		}
-		if ((r = match_option(argc, argv, &i, "--target", &val)) != 0) {
-			if (r < 0)
-				return ctl_usage_error(CMD, "--target needs a value");
+		switch (ctl_option(CMD, argc, argv, &i, opt_names, SPA_N_ELEMENTS(opt_names),
+				   &val)) {
+		case OPT_TARGET:
 			if (parse_name("--target", val, &a->target))
 				return 2;
-		} else if ((r = match_option(argc, argv, &i, "--source", &val)) != 0) {
-			if (r < 0)
-				return ctl_usage_error(CMD, "--source needs a value");
+			break;
+		case OPT_SOURCE:
 			if (parse_name("--source", val, &a->source))
 				return 2;
-		} else if ((r = match_option(argc, argv, &i, "--rate", &val)) != 0) {
-			if (r < 0)
-				return ctl_usage_error(CMD, "--rate needs a value");
+			break;
+		case OPT_RATE:
 			if (seen_rate)
 				return ctl_usage_error(CMD, "--rate given twice");
 			seen_rate = true;
-			if (parse_double(val, &v) < 0 || v != floor(v))
+			if (ctl_parse_number(val, &v) < 0 || v != floor(v))
 				return ctl_usage_error(CMD, "--rate: expected a whole number of "
 						       "Hz, not '%s'", val);
 			if (v < 8000 || v > 384000)
 				return ctl_usage_error(CMD, "--rate: %s is out of range "
 						       "(8000..384000)", val);
 			a->rate = (unsigned) v;
-		} else if ((r = match_option(argc, argv, &i, "--level", &val)) != 0) {
-			if (r < 0)
-				return ctl_usage_error(CMD, "--level needs a value");
+			break;
+		case OPT_LEVEL:
 			if (seen_level)
 				return ctl_usage_error(CMD, "--level given twice");
 			seen_level = true;
-			if (parse_double(val, &v) < 0)
+			if (ctl_parse_number(val, &v) < 0)
 				return ctl_usage_error(CMD, "--level: expected dBFS, not '%s'",
 						       val);
 			if (v > 0.0 || v < -80.0)
 				return ctl_usage_error(CMD, "--level: %s is out of range "
 						       "(-80..0 dBFS)", val);
 			a->level_dbfs = v;
-		} else if ((r = match_option(argc, argv, &i, "--frequencies", &val)) != 0) {
-			if (r < 0)
-				return ctl_usage_error(CMD, "--frequencies needs a value");
+			break;
+		case OPT_FREQUENCIES:
 			if (seen_freqs)
 				return ctl_usage_error(CMD, "--frequencies given twice");
 			seen_freqs = true;
 			if (parse_frequencies(a, val))
 				return 2;
-		} else if (argv[i][0] == '-') {
-			return ctl_usage_error(CMD, "unknown option '%s'", argv[i]);
-		} else {
-			return ctl_usage_error(CMD, "unexpected argument '%s'", argv[i]);
+			break;
+		default:
+			return 2;
 		}
 	}
 	for (size_t i = 0; i < a->n_freqs; i++)
