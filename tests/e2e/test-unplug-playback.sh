@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The K3 is pulled out while a stream plays into its guard: the card goes
+# (uevent remove) and, as WirePlumber does when the ALSA device goes, the K3's
+# sink is destroyed. The daemon survives (no crash in its log), the guard node
+# and its host process go, and the stream moves on to the other sink (the decoy
+# of another card), still playing.
+. "$(dirname "$0")/common.sh"
+
+# proc_gone PID: no such process, or a zombie nobody reaped (the host is detached)
+proc_gone()
+{
+	[ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+e2e_start
+want=$(e2e_expected se-3.5)
+d=$PW_SESSION_DIR
+daemon_start
+e2e_hotplug_k3 "$want"
+pw_wait_linked "$GUARD.output" "$DAC"
+pidfile=$XDG_RUNTIME_DIR/dacguard/guard-$DAC.pid
+[ -s "$pidfile" ] || pw_session_fail "no guard host pid file"
+host=$(cat "$pidfile")
+proc_gone "$host" && pw_session_fail "guard host $host not running"
+
+make_wav "$d/sine.wav" synth 30 sine 997 gain -n 0
+play_bg "$d/sine.wav"
+pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $want - 1"
+dac_id=$(pw_node_id "$DAC")
+
+t0=$(e2e_now_ms)
+tb_cmd remove "$K3_CARD"
+pw-cli destroy "$dac_id" >/dev/null || pw_session_fail "pw-cli destroy $dac_id failed"
+pw_wait_node_gone "$GUARD"
+t_gone=$(($(e2e_now_ms) - t0))
+pw_wait_linked dg-e2e-play "$DECOY"
+t_moved=$(($(e2e_now_ms) - t0))
+pw_wait_for "the guard host $host to exit" proc_gone "$host"
+t_host=$(($(e2e_now_ms) - t0))
+daemon_wait_log '^card1 .* removed'
+echo "# unplug to guard gone: $t_gone ms, stream on $DECOY: $t_moved ms," \
+	"guard host exited: $t_host ms" >&2
+
+kill -0 "$_daemon_pid" 2>/dev/null || pw_session_fail "dacguardd died"
+kill -0 "$_play_pid" 2>/dev/null || pw_session_fail "the player stopped: $(cat "$d/play.log")"
+if daemon_log_has 'AddressSanitizer|runtime error|Segmentation|Aborted|assert'; then
+	pw_session_fail "dacguardd's log shows a crash"
+fi
+# the stream plays on: the decoy sink's meter moves (the peak of what it
+# received, read from its monitor)
+record_start "$DECOY" "$d/rec.wav"
+pw_wait_for "a second of audio on $DECOY" eval '[ "$(wav_frames "$d/rec.wav")" -ge 48000 ]'
+record_stop
+check_wav "$d/rec.wav" --expect-db 0 --tolerance 1 --skip-ms 50
+[ -e "$pidfile" ] && pw_session_fail "the guard host's pid file stayed"
+kill "$_play_pid" 2>/dev/null || true
+echo "ok"
