@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A USB DAC the database does not know (the K3's recording made into another
+# device: VID:PID 1209:dac0, "Acme" "Mystery DAC", on another port as card2)
+# is hotplugged with a sink of its own: its guard appears with the configured
+# fallback ceiling (dacguard.fallback-ceiling-db of the test config), and
+# full-scale sine, square and +12 dBFS float overs through it peak at that
+# ceiling with zero samples above it.
+. "$(dirname "$0")/common.sh"
+
+UNK_SINK=alsa_output.usb-Acme_Mystery_DAC-00.analog-stereo
+UNK_GUARD=dacguard.$UNK_SINK
+
+# make_unknown OUT: the K3 recording as usb1/1-3 (card2, bus 001 device 004) with
+# another identity; the shared parents (root hub, controller) stay as they are
+make_unknown()
+{
+	sed -e 's#usb1/1-1#usb1/1-3#g; s#1-1:1\.#1-3:1.#g' \
+		-e 's#card1#card2#g; s#controlC1#controlC2#g; s#pcmC1D0p#pcmC2D0p#g' \
+		-e 's#^A: number=1\\n$#A: number=2\\n#; s#^A: id=K3\\n$#A: id=Mystery\\n#' \
+		-e 's#^A: devpath=1\\n$#A: devpath=3\\n#; s#^A: devnum=2\\n$#A: devnum=4\\n#' \
+		-e 's#001/002#001/004#g; s#^E: DEVNUM=002$#E: DEVNUM=004#' \
+		-e 's#usb-0:1:1\.0#usb-0:3:1.0#g; s#usb-0_1_1_0#usb-0_3_1_0#g' \
+		-e 's#^A: idVendor=2972\\n$#A: idVendor=1209\\n#' \
+		-e 's#^A: idProduct=0047\\n$#A: idProduct=dac0\\n#' \
+		-e 's#^A: manufacturer=FiiO\\n$#A: manufacturer=Acme\\n#' \
+		-e 's#^A: product=K3\\n$#A: product=Mystery DAC\\n#' \
+		-e 's#^E: PRODUCT=2972/47/#E: PRODUCT=1209/dac0/#' \
+		-e 's#^E: ID_VENDOR_ID=2972$#E: ID_VENDOR_ID=1209#' \
+		-e 's#^E: ID_MODEL_ID=0047$#E: ID_MODEL_ID=dac0#' \
+		-e 's#usb:v2972p0047#usb:v1209pDAC0#; s#^A: interface=K3\\n$#A: interface=Mystery DAC\\n#' \
+		-e 's#^A: interface=FiiO DFU\\n$#A: interface=Acme DFU\\n#' \
+		-e 's#FiiO_K3#Acme_Mystery_DAC#g; s#^E: ID_MODEL\(_ENC\)\{0,1\}=K3$#E: ID_MODEL\1=Mystery_DAC#' \
+		-e 's#^E: ID_VENDOR\(_ENC\)\{0,1\}=FiiO$#E: ID_VENDOR\1=Acme#' \
+		-e '/^E: ID_VENDOR_FROM_DATABASE=FiiO/d' \
+		-e 's#^\(H: descriptors=.\{16\}\)72294700#\10912C0DA#' \
+		"$K3_FILE" >"$1"
+	grep -q 'idVendor=1209' "$1" && ! grep -Eq '2972|FiiO|K3\\n' "$1" ||
+		pw_session_fail "the unknown device still looks like the K3"
+}
+
+# rec_start SINK FILE: records SINK's monitor. By object.serial: WirePlumber 0.4
+# looks a capture stream's target.object up by name among sources only, so a
+# sink named there is not found and the stream goes to the default sink (the K3's)
+rec_start()
+{
+	local serial
+	serial=$(pw_node_prop "$1" object.serial)
+	[ -n "$serial" ] || pw_session_fail "no object.serial on $1"
+	pw-record --target "$serial" --format f32 --rate 48000 --channels 2 \
+		-P '{ node.name = dg-e2e-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
+	_record_pid=$!
+	pw_wait_linked "$1" dg-e2e-record
+}
+
+# the sink WirePlumber's ALSA monitor would make for it
+pw_session_add_sink "$UNK_SINK" "Mystery DAC Analog Stereo" usb \
+	api.alsa.card=2 alsa.card=2 api.alsa.path='"front:2"' \
+	device.bus-path='"pci-0000:00:14.0-usb-0:3:1.0"' device.serial='"Acme_Mystery_DAC"' \
+	priority.session=800
+e2e_start
+d=$PW_SESSION_DIR
+fallback=$(sed -n 's/^dacguard\.fallback-ceiling-db = \([-0-9.]*\)$/\1/p' "$E2E_CONF/dacguard.conf")
+[ -n "$fallback" ] || pw_session_fail "no fallback ceiling in the test config"
+make_unknown "$d/unknown-dac.umockdev"
+daemon_start
+
+t0=$(e2e_now_ms)
+tb_cmd hotplug "$d/unknown-dac.umockdev"
+id=$(pw_wait_node "$UNK_GUARD")
+pw_wait_prop "$id" dacguard.ceiling-db "<= $fallback + 0.1"
+pw_wait_prop "$id" dacguard.ceiling-db ">= $fallback - 0.1"
+echo "# unknown device hotplug to guard at the fallback $fallback dBFS: $(($(e2e_now_ms) - t0)) ms" >&2
+daemon_wait_log '^card2 "Acme Mystery DAC" 1209:dac0 unknown .*ceiling -?[0-9.]+ dB \(fallback\)'
+grep '^card2 ' "$_daemon_log" | sed 's/^/# decision: /' >&2
+[ -z "$(pw_node_id "$GUARD")" ] || pw_session_fail "the K3's sink got a guard"
+pw_wait_linked "$UNK_GUARD.output" "$UNK_SINK"
+
+make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
+make_wav "$d/square.wav" synth 1.5 square 441 gain -n 0
+"$DG_WAV_PEAK" --scale 12 "$d/sine.wav" "$d/sine+12.wav"
+pw-dump -N > "$d/dump.json"; cp "$d/dump.json" /tmp/unk-dump.json
+for sig in sine square sine+12; do
+	rec_start "$UNK_SINK" "$d/rec-$sig.wav"
+	play "$d/$sig.wav" "$UNK_GUARD"
+	record_stop
+	check_wav "$d/rec-$sig.wav" --max-db "$fallback" --expect-db "$fallback" --tolerance 1
+done
+echo "ok"
