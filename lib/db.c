@@ -530,8 +530,9 @@ static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char
 }
 
 static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char *val, int len,
-		      struct dg_db *out)
+		      void *data)
 {
+	struct dg_db *out = data;
 	struct spa_json arr;
 	struct dg_db_entry *e;
 	struct refs *refs;
@@ -566,31 +567,6 @@ out:
 	return res;
 }
 
-static int parse_buffer(struct dg_json_ctx *ctx, struct dg_db *tmp)
-{
-	struct spa_json top;
-	char k[64];
-	const char *at, *v;
-	int vlen, res;
-	bool seen = false;
-
-	if ((res = dg_json_check_buffer(ctx)) < 0)
-		return res;
-	spa_json_init(&top, ctx->data, ctx->len);
-	while ((res = dg_json_next_key(ctx, &top, "", k, sizeof(k), &at)) > 0) {
-		if ((res = dg_json_next_value(ctx, &top, k, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "devices") != 0)
-			return dg_json_error(ctx, at, k, "unknown key (expected devices)");
-		if (seen)
-			return dg_json_error(ctx, at, k, "given twice");
-		seen = true;
-		if ((res = parse_list(ctx, &top, v, vlen, tmp)) < 0)
-			return res;
-	}
-	return res;
-}
-
 static int merge(struct dg_db *db, const struct dg_db *add)
 {
 	for (size_t i = 0; i < add->n; i++) {
@@ -610,7 +586,7 @@ static int add_string(struct dg_db *work, const char *name, const char *data, si
 	int res;
 
 	dg_db_init(&tmp);
-	res = parse_buffer(&ctx, &tmp);
+	res = dg_json_parse_list_buffer(&ctx, "devices", parse_list, &tmp);
 	if (res == 0)
 		res = merge(work, &tmp);
 	dg_db_free(&tmp);

@@ -190,8 +190,9 @@ static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char
 }
 
 static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char *val, int len,
-		      struct dg_headphone_db *out)
+		      void *data)
 {
+	struct dg_headphone_db *out = data;
 	struct spa_json arr;
 	struct dg_headphone_entry e;
 	char path[64];
@@ -213,32 +214,6 @@ static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char 
 		if ((res = db_push(out, &e)) < 0)
 			return res;
 	}
-}
-
-/* Parses one buffer into tmp (a fresh db). */
-static int parse_buffer(struct dg_json_ctx *ctx, struct dg_headphone_db *tmp)
-{
-	struct spa_json top;
-	char k[64];
-	const char *at, *v;
-	int vlen, res;
-	bool seen = false;
-
-	if ((res = dg_json_check_buffer(ctx)) < 0)
-		return res;
-	spa_json_init(&top, ctx->data, ctx->len);
-	while ((res = dg_json_next_key(ctx, &top, "", k, sizeof(k), &at)) > 0) {
-		if ((res = dg_json_next_value(ctx, &top, k, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "headphones") != 0)
-			return dg_json_error(ctx, at, k, "unknown key (expected headphones)");
-		if (seen)
-			return dg_json_error(ctx, at, k, "given twice");
-		seen = true;
-		if ((res = parse_list(ctx, &top, v, vlen, tmp)) < 0)
-			return res;
-	}
-	return res;
 }
 
 static int merge(struct dg_headphone_db *db, const struct dg_headphone_db *add)
@@ -267,7 +242,7 @@ static int add_string(struct dg_headphone_db *work, const char *name, const char
 	int res;
 
 	dg_headphone_db_init(&tmp);
-	res = parse_buffer(&ctx, &tmp);
+	res = dg_json_parse_list_buffer(&ctx, "headphones", parse_list, &tmp);
 	if (res == 0)
 		res = merge(work, &tmp);
 	dg_headphone_db_free(&tmp);

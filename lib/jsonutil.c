@@ -380,6 +380,32 @@ int dg_json_enter_array(struct dg_json_ctx *ctx, struct spa_json *it, const char
 
 /* ---- match ---- */
 
+int dg_json_parse_list_buffer(struct dg_json_ctx *ctx, const char *key, dg_json_list_fn parse,
+			      void *out)
+{
+	struct spa_json top;
+	char k[64];
+	const char *at, *v;
+	int vlen, res;
+	bool seen = false;
+
+	if ((res = dg_json_check_buffer(ctx)) < 0)
+		return res;
+	spa_json_init(&top, ctx->data, ctx->len);
+	while ((res = dg_json_next_key(ctx, &top, "", k, sizeof(k), &at)) > 0) {
+		if ((res = dg_json_next_value(ctx, &top, k, at, &v, &vlen)) < 0)
+			return res;
+		if (strcmp(k, key) != 0)
+			return dg_json_error(ctx, at, k, "unknown key (expected %s)", key);
+		if (seen)
+			return dg_json_error(ctx, at, k, "given twice");
+		seen = true;
+		if ((res = parse(ctx, &top, v, vlen, out)) < 0)
+			return res;
+	}
+	return res;
+}
+
 static int hex4(const char *s, uint16_t *out, bool *upper)
 {
 	unsigned v = 0;

@@ -145,6 +145,14 @@ int dg_json_enter_object(struct dg_json_ctx *ctx, struct spa_json *it, const cha
 int dg_json_enter_array(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
 			const char *val, int len, struct spa_json *sub);
 
+/* A buffer holding exactly one top-level key, given once, whose value is a list (the
+ * device database's "devices", the headphone profiles' "headphones"): parse gets the
+ * list's opening token and out. Returns 0 or the first error (reported). */
+typedef int (*dg_json_list_fn)(struct dg_json_ctx *ctx, struct spa_json *top, const char *val,
+			       int len, void *out);
+int dg_json_parse_list_buffer(struct dg_json_ctx *ctx, const char *key, dg_json_list_fn parse,
+			      void *out);
+
 /* Parses "vvvv:pppp" / "vvvv:*" (lowercase hex only) into m. */
 int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
 		  int len, struct dg_match *m);
