@@ -30,7 +30,7 @@ export DG_WAV_PEAK=$PWD/$build/tests/pipewire/wav-peak
 . tests/e2e/common.sh
 HEADPHONE=${DACGUARD_DEMO_HEADPHONE:-moondrop-aria}
 # small graph cycles (256 frames, 5.3 ms), so the recording's length tells time closely
-E2E_LATENCY=256
+PW_AUDIO_LATENCY=256
 
 step() { printf '\n== %s\n' "$*"; }
 param() { pw_param "$GUARD_ID" "dacguard.$1"; }
@@ -50,7 +50,7 @@ measure()
 {
     local d=$PW_SESSION_DIR out
     record_start "$DAC" "$d/rec-$1.wav"
-    pw-cat --playback --latency "$E2E_LATENCY" -P '{ node.name = dg-demo-play }' \
+    pw-cat --playback --latency "$PW_AUDIO_LATENCY" -P '{ node.name = dg-demo-play }' \
         "$d/music+6.wav" >/dev/null 2>&1
     record_stop
     out=$("$DG_WAV_PEAK" "$d/rec-$1.wav" --max-db "$2" 2>&1) && verdict="ok" ||

@@ -11,6 +11,7 @@
 set -eu
 
 . "$DG_SOURCE_DIR/tests/lib/pw-session.sh"
+. "$DG_SOURCE_DIR/tests/lib/pw-audio.sh"
 
 PW_SESSION_MODULE_DIRS=$DG_MODULE_DIR
 K3_FILE=$DG_SOURCE_DIR/tests/data/devices/fiio-k3.umockdev
@@ -20,6 +21,7 @@ DAC=alsa_output.usb-FiiO_K3-00.analog-stereo
 GUARD=dacguard.$DAC
 DECOY=alsa_output.usb-Other_DAC-00.analog-stereo
 HEADPHONE=sennheiser-hd600
+PW_AUDIO_NAME=dg-e2e
 _daemon_pid=
 _tb_pid=
 # more processes a case started, stopped on exit
@@ -192,40 +194,6 @@ e2e_close()
 	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1) }'
 }
 
-make_wav()
-{
-	local out=$1
-	shift
-	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@"
-}
-
-# E2E_LATENCY: node latency of the recorder and the players (pw-cat --latency), a
-# small one makes small graph cycles; pw-cat's default (100 ms) when unset
-record_start()
-{
-	pw-record --target "$1" --format f32 --rate 48000 --channels 2 \
-		${E2E_LATENCY:+--latency "$E2E_LATENCY"} \
-		-P '{ node.name = dg-e2e-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
-	_record_pid=$!
-	pw_wait_linked "$1" dg-e2e-record
-}
-
-record_stop()
-{
-	kill -INT "$_record_pid"
-	wait "$_record_pid" || true
-}
-
-check_wav()
-{
-	local out
-	if ! out=$("$DG_WAV_PEAK" "$@" 2>&1); then
-		echo "$out" >&2
-		pw_session_fail "wav-peak $*"
-	fi
-	echo "# wav-peak $*: $(echo "$out" | head -n1)" >&2
-}
-
 # e2e_wait_guard WANT: sets GUARD_ID once the guard exists and holds WANT (+-0.1 dB)
 e2e_wait_guard()
 {
@@ -243,56 +211,6 @@ e2e_hotplug_k3()
 	tb_cmd hotplug "$K3_FILE"
 	e2e_wait_guard "$1"
 	E2E_HOTPLUG_MS=$(($(e2e_now_ms) - t0))
-}
-
-# play FILE [TARGET]: plays FILE (into the guard by default) and returns when done.
-play()
-{
-	pw-cat --playback --target "${2:-$GUARD}" -P '{ node.name = dg-e2e-play }' "$1" \
-		>"$PW_SESSION_DIR/play.log" 2>&1 ||
-		pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
-}
-
-# play_bg FILE [TARGET]: plays in the background; returns once the player is linked.
-play_bg()
-{
-	pw-cat --playback --target "${2:-$GUARD}" ${E2E_LATENCY:+--latency "$E2E_LATENCY"} \
-		-P '{ node.name = dg-e2e-play }' "$1" \
-		>"$PW_SESSION_DIR/play.log" 2>&1 &
-	_play_pid=$!
-	pw_wait_linked dg-e2e-play "${2:-$GUARD}"
-}
-
-play_wait()
-{
-	wait "$_play_pid" || pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
-}
-
-# e2e_restart_session: stops WirePlumber and PipeWire and starts them again the
-# same way (config, environment, logs appended), keeping the harness's process list.
-e2e_restart_session()
-{
-	local i pid pw_i= wp_i=
-	for i in "${!_pw_session_pids[@]}"; do
-		case $(cat "/proc/${_pw_session_pids[i]}/comm" 2>/dev/null) in
-		pipewire) pw_i=$i ;;
-		wireplumber) wp_i=$i ;;
-		esac
-	done
-	[ -n "$pw_i" ] && [ -n "$wp_i" ] || pw_session_fail "no pipewire/wireplumber to restart"
-	for i in "$wp_i" "$pw_i"; do
-		pid=${_pw_session_pids[i]}
-		kill -TERM "$pid"
-		wait "$pid" 2>/dev/null || true
-	done
-	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
-		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >>"$PW_SESSION_DIR/pipewire.log" 2>&1 &
-	_pw_session_pids[pw_i]=$!
-	pw_wait_for "the pipewire server" pw-cli -r pipewire-0 info 0
-	WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
-		wireplumber >>"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
-	_pw_session_pids[wp_i]=$!
-	pw_wait_for "wireplumber" _pw_session_wp_ready
 }
 
 # frames in a WAV being written (header ignored: off by a frame or two at most)

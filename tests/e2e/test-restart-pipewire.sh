@@ -12,7 +12,7 @@ e2e_hotplug_k3 "$want"
 old_id=$GUARD_ID
 
 t0=$(e2e_now_ms)
-e2e_restart_session
+pw_session_restart
 e2e_wait_guard "$want"
 echo "# PipeWire restart to guard back at $want dBFS: $(($(e2e_now_ms) - t0)) ms" \
 	"(old id $old_id, new id $GUARD_ID)" >&2

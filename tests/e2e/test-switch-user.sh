@@ -15,7 +15,7 @@
 
 # Graph cycles of 256 frames (5.3 ms), so that "on their way" is short: the
 # recorder and the player ask for it.
-E2E_LATENCY=256
+PW_AUDIO_LATENCY=256
 # What may legitimately still carry the old ceiling after the write: the cycles in
 # flight between the guard and the recorder's file (a few of 256 frames), the
 # limiter's lookahead and the write's trip through the server: 30 ms (measured:

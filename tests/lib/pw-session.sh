@@ -38,6 +38,9 @@
 #                           created the "default" metadata. Exports
 #                           XDG_RUNTIME_DIR, PIPEWIRE_RUNTIME_DIR, PIPEWIRE_REMOTE,
 #                           DBUS_SESSION_BUS_ADDRESS, PW_SESSION_DIR (scratch dir).
+#   pw_session_restart      stops WirePlumber and PipeWire and starts them again
+#                           the same way (config, environment, logs appended);
+#                           returns once they are ready, as pw_session_start.
 #   pw_session_stop         what the EXIT trap does (idempotent).
 #   pw_session_fail MSG     print MSG and the logs, exit 1.
 #   pw_session_skip MSG     exit 77 (meson: skipped).
@@ -61,6 +64,9 @@ PW_SESSION_WIREPLUMBER=${PW_SESSION_WIREPLUMBER:-1}
 _pw_session_objects=""
 _pw_session_modules=""
 _pw_session_pids=()
+# slots of pipewire and wireplumber in _pw_session_pids, for pw_session_restart
+_pw_session_pw_i=
+_pw_session_wp_i=
 _pw_session_card=0
 _pw_session_stopped=0
 
@@ -183,7 +189,9 @@ _pw_session_check_alive()
 {
 	local pid
 	for pid in "${_pw_session_pids[@]}"; do
-		kill -0 "$pid" 2>/dev/null || pw_session_fail "a session process ($pid) died"
+		# an empty slot: stopped by pw_session_restart, not started again yet
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null ||
+			pw_session_fail "a session process ($pid) died"
 	done
 }
 
@@ -329,6 +337,23 @@ _pw_session_wp_ready()
 		>/dev/null
 }
 
+# the server (its slot in _pw_session_pids is _pw_session_pw_i), logging to pipewire.log
+_pw_session_run_pipewire()
+{
+	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
+		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >>"$PW_SESSION_DIR/pipewire.log" 2>&1 &
+	_pw_session_pids[_pw_session_pw_i]=$!
+	pw_wait_for "the pipewire server" pw-cli -r pipewire-0 info 0
+}
+
+_pw_session_run_wireplumber()
+{
+	WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
+		wireplumber >>"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
+	_pw_session_pids[_pw_session_wp_i]=$!
+	pw_wait_for "wireplumber" _pw_session_wp_ready
+}
+
 pw_session_start()
 {
 	local sysmoddir
@@ -372,10 +397,8 @@ pw_session_start()
 	for f in "${_pw_session_dropins[@]}"; do
 		cp "$f" "$PW_SESSION_DIR/pipewire.conf.d/"
 	done
-	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} LD_PRELOAD=${PW_SESSION_PRELOAD:-} \
-		pipewire -c "$PW_SESSION_DIR/pipewire.conf" >"$PW_SESSION_DIR/pipewire.log" 2>&1 &
-	_pw_session_pids+=($!)
-	pw_wait_for "the pipewire server" pw-cli -r pipewire-0 info 0
+	_pw_session_pw_i=${#_pw_session_pids[@]}
+	_pw_session_run_pipewire
 
 	if [ "$PW_SESSION_WIREPLUMBER" = 1 ]; then
 		# no hardware monitors: nothing to find here and they want logind/bluez
@@ -389,9 +412,21 @@ EOF
 		cat >"$XDG_CONFIG_HOME/wireplumber/bluetooth.lua.d/60-pw-session.lua" <<EOF
 bluez_monitor.enabled = false
 EOF
-		WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-2} \
-			wireplumber >"$PW_SESSION_DIR/wireplumber.log" 2>&1 &
-		_pw_session_pids+=($!)
-		pw_wait_for "wireplumber" _pw_session_wp_ready
+		_pw_session_wp_i=${#_pw_session_pids[@]}
+		_pw_session_run_wireplumber
 	fi
+}
+
+pw_session_restart()
+{
+	local i pid
+	[ -n "$_pw_session_pw_i" ] || pw_session_fail "no pipewire to restart"
+	for i in $_pw_session_wp_i $_pw_session_pw_i; do
+		pid=${_pw_session_pids[i]}
+		kill -TERM "$pid"
+		wait "$pid" 2>/dev/null || true
+		_pw_session_pids[i]=
+	done
+	_pw_session_run_pipewire
+	[ -z "$_pw_session_wp_i" ] || _pw_session_run_wireplumber
 }

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# pw-audio.sh: play WAV files into a node and record a sink of a session made
+# with pw-session.sh, and check what was recorded.
+#
+# Source it after pw-session.sh, and set GUARD (the node played into by default)
+# and DG_WAV_PEAK (tests/pipewire/wav-peak) before using it.
+#
+#   . "$srcdir/tests/lib/pw-session.sh"
+#   . "$srcdir/tests/lib/pw-audio.sh"
+#   PW_AUDIO_NAME=dg-test
+#   make_wav "$PW_SESSION_DIR/sine.wav" synth 1 sine 997 gain -n 0
+#   record_start "$DAC" "$PW_SESSION_DIR/rec.wav"
+#   play "$PW_SESSION_DIR/sine.wav"
+#   record_stop
+#   check_wav "$PW_SESSION_DIR/rec.wav" --max-db -30
+#
+# Settings (read when a helper runs):
+#   PW_AUDIO_NAME          node names: the recorder is PW_AUDIO_NAME-record, the
+#                          players PW_AUDIO_NAME-play (default dg-test)
+#   PW_AUDIO_RECORD_PROPS  more node properties of the recorder (SPA-JSON)
+#   PW_AUDIO_LATENCY       node latency (pw-cat --latency) of the recorder and the
+#                          background player; a small one makes small graph
+#                          cycles; pw-cat's default (100 ms) when unset
+#
+# Helpers:
+#   make_wav FILE SOX-EFFECTS...  a 48 kHz stereo float WAV made by sox (pw-cat
+#                                 plays float as is)
+#   record_start SINK FILE        records SINK (its monitor) into FILE, returns
+#                                 once linked
+#   record_stop                   SIGINT, so pw-record finalises the WAV header
+#   play FILE [TARGET]            plays FILE into TARGET (default $GUARD), returns
+#                                 when done
+#   play_bg FILE [TARGET]         the same in the background; returns once the
+#                                 player is linked (its pid in _play_pid, to
+#                                 stop it early)
+#   play_wait                     waits for play_bg's player, fails if it failed
+#   check_wav FILE ARGS...        wav-peak FILE ARGS (fails the test if it does),
+#                                 its first line in the test log
+
+PW_AUDIO_NAME=${PW_AUDIO_NAME:-dg-test}
+PW_AUDIO_RECORD_PROPS=${PW_AUDIO_RECORD_PROPS:-}
+
+make_wav()
+{
+	local out=$1
+	shift
+	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@"
+}
+
+record_start()
+{
+	pw-record --target "$1" --format f32 --rate 48000 --channels 2 \
+		${PW_AUDIO_LATENCY:+--latency "$PW_AUDIO_LATENCY"} \
+		-P "{ node.name = $PW_AUDIO_NAME-record $PW_AUDIO_RECORD_PROPS }" "$2" \
+		>"$PW_SESSION_DIR/record.log" 2>&1 &
+	_record_pid=$!
+	pw_wait_linked "$1" "$PW_AUDIO_NAME-record"
+}
+
+record_stop()
+{
+	kill -INT "$_record_pid"
+	wait "$_record_pid" || true
+}
+
+play()
+{
+	pw-cat --playback --target "${2:-$GUARD}" -P "{ node.name = $PW_AUDIO_NAME-play }" "$1" \
+		>"$PW_SESSION_DIR/play.log" 2>&1 ||
+		pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
+}
+
+play_bg()
+{
+	pw-cat --playback --target "${2:-$GUARD}" \
+		${PW_AUDIO_LATENCY:+--latency "$PW_AUDIO_LATENCY"} \
+		-P "{ node.name = $PW_AUDIO_NAME-play }" "$1" >"$PW_SESSION_DIR/play.log" 2>&1 &
+	_play_pid=$!
+	pw_wait_linked "$PW_AUDIO_NAME-play" "${2:-$GUARD}"
+}
+
+play_wait()
+{
+	wait "$_play_pid" ||
+		pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
+}
+
+check_wav()
+{
+	local out
+	if ! out=$("$DG_WAV_PEAK" "$@" 2>&1); then
+		echo "$out" >&2
+		pw_session_fail "wav-peak $*"
+	fi
+	echo "# wav-peak $*: $(echo "$out" | head -n1)" >&2
+}
