@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Reads the `H: descriptors=HEX` attribute of a device in a umockdev record. */
+/* Reads the `H: descriptors=HEX` attribute of a device in a umockdev record, and splits a
+ * record into its device blocks. */
 #include "umockdev-util.h"
 
 #include <errno.h>
@@ -77,4 +78,25 @@ long dg_umockdev_read_descriptors(const char *path, const char *syspath, uint8_t
 	free(line);
 	fclose(f);
 	return res;
+}
+
+size_t dg_umockdev_blocks_parents_first(char *data, char **blocks, size_t max)
+{
+	size_t n = 0;
+
+	for (char *b = data; b && *b && n < max;) {
+		char *end = strstr(b, "\n\n");
+
+		if (end)
+			*end = '\0';
+		blocks[n++] = b;
+		b = end ? end + 2 : NULL;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		char *t = blocks[i];
+
+		blocks[i] = blocks[n - 1 - i];
+		blocks[n - 1 - i] = t;
+	}
+	return n;
 }

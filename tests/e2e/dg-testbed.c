@@ -13,29 +13,23 @@
 #include <string.h>
 #include <umockdev.h>
 
+#include "umockdev-util.h"
+
 static UMockdevTestbed *tb;
 
 static int hotplug(const char *path)
 {
 	char *data = NULL, *blocks[64];
-	size_t n = 0;
+	size_t n;
 	GError *err = NULL;
 
 	if (!g_file_get_contents(path, &data, NULL, &err)) {
 		printf("error %s\n", err->message);
 		return -1;
 	}
-	for (char *b = data; b && *b && n < 64;) {
-		char *end = strstr(b, "\n\n");
-
-		if (end)
-			*end = '\0';
-		blocks[n++] = b;
-		b = end ? end + 2 : NULL;
-	}
-	/* umockdev emits "add" per block in file order, children first: reverse it */
-	while (n-- > 0) {
-		if (!umockdev_testbed_add_from_string(tb, blocks[n], &err)) {
+	n = dg_umockdev_blocks_parents_first(data, blocks, 64);
+	for (size_t i = 0; i < n; i++) {
+		if (!umockdev_testbed_add_from_string(tb, blocks[i], &err)) {
 			printf("error %s: %s\n", path, err->message);
 			g_free(data);
 			return -1;

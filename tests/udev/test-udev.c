@@ -25,6 +25,7 @@
 
 #include "dg-test.h"
 #include "engine.h"
+#include "umockdev-util.h"
 
 #define DEVICES_DIR DG_SOURCE_DIR "/tests/data/devices"
 #define D50S_CARD   "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1"
@@ -101,35 +102,27 @@ static void add_device_file(const char *path)
 	}
 }
 
-/* umockdev emits "add" for each device as it creates it, in file order: children
- * first, before their parents exist. The kernel adds parents first, so add the
- * blocks in reverse. keep_initialized = false drops SOUND_INITIALIZED, as a card's
- * "add" arrives before 78-sound-card.rules marked it on "change". */
+/* Adds the blocks parents first, as the kernel does. keep_initialized = false drops
+ * SOUND_INITIALIZED, as a card's "add" arrives before 78-sound-card.rules marked it on
+ * "change". */
 static void hotplug_device_file(const char *path, bool keep_initialized)
 {
 	char *data = read_all(path, NULL);
 	char *blocks[64];
-	size_t n = 0;
+	size_t n;
 
 	if (!data) {
 		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
-	for (char *b = data; b && *b && n < 64;) {
-		char *end = strstr(b, "\n\n");
-
-		if (end)
-			*end = '\0';
-		blocks[n++] = b;
-		b = end ? end + 2 : NULL;
-	}
-	while (n-- > 0) {
+	n = dg_umockdev_blocks_parents_first(data, blocks, 64);
+	for (size_t i = 0; i < n; i++) {
 		GError *err = NULL;
 		char *p;
 
-		if (!keep_initialized && (p = strstr(blocks[n], "E: SOUND_INITIALIZED=1")))
+		if (!keep_initialized && (p = strstr(blocks[i], "E: SOUND_INITIALIZED=1")))
 			memcpy(p, "E: SOUND_INITIALIZED=0", 22);
-		if (!umockdev_testbed_add_from_string(tb, blocks[n], &err)) {
+		if (!umockdev_testbed_add_from_string(tb, blocks[i], &err)) {
 			fprintf(stderr, "umockdev: %s: %s\n", path, err ? err->message : "?");
 			exit(1);
 		}
