@@ -352,30 +352,30 @@ int dg_json_string(struct dg_json_ctx *ctx, const char *key, const char *val, in
 	return 0;
 }
 
-int dg_json_enter_object(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
-			 const char *val, int len, struct spa_json *sub)
+/* open: the container's opening bracket; what: "an object", "an array" */
+static int enter(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
+		 int len, struct spa_json *sub, char open, const char *what)
 {
 	const char *t = type_of(val, len);
 	char shown[64];
 
-	if (*val != '{')
-		return dg_json_error(ctx, val, key, "expected an object, got %s", t ? t :
+	if (*val != open)
+		return dg_json_error(ctx, val, key, "expected %s, got %s", what, t ? t :
 				     show(val, len, shown, sizeof(shown)));
 	spa_json_enter(it, sub);
 	return 0;
 }
 
+int dg_json_enter_object(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
+			 const char *val, int len, struct spa_json *sub)
+{
+	return enter(ctx, it, key, val, len, sub, '{', "an object");
+}
+
 int dg_json_enter_array(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
 			const char *val, int len, struct spa_json *sub)
 {
-	const char *t = type_of(val, len);
-	char shown[64];
-
-	if (*val != '[')
-		return dg_json_error(ctx, val, key, "expected an array, got %s", t ? t :
-				     show(val, len, shown, sizeof(shown)));
-	spa_json_enter(it, sub);
-	return 0;
+	return enter(ctx, it, key, val, len, sub, '[', "an array");
 }
 
 /* ---- match ---- */
