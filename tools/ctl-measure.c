@@ -51,6 +51,7 @@
 #define RELEASE_TIMEOUT_MS 1000
 #define STOP_TIMEOUT_MS 200      /* SIGINT: time for the fade out */
 #define TICK_MS 50
+#define SEGMENT_TRIES 3          /* a dropout (xrun) spoils one capture: measure again */
 #define DB_TOLERANCE_DB 3.0      /* a reading this close to the database figure meets it */
 #define NAME_MAX_LEN 256
 
@@ -93,6 +94,7 @@ struct segment {
 	unsigned active;            /* 0 = left driven, right idle */
 	struct dg_measure_result r;
 	bool done;
+	unsigned tries;             /* captures taken; more than one after a noisy one */
 };
 
 struct measure {
@@ -629,6 +631,11 @@ static void end_segment(struct measure *m)
 		     seg->freq);
 		return;
 	}
+	seg->tries++;
+	/* A noisy capture is most often a dropout in the graph, not the device: repeat the
+	 * segment (next_segment() sees done == false) before calling the run failed. */
+	if (seg->r.status == DG_MEASURE_TOO_NOISY && seg->tries < SEGMENT_TRIES)
+		return;
 	seg->done = true;
 	if (seg->r.status == DG_MEASURE_NO_SIGNAL || seg->r.status == DG_MEASURE_TOO_NOISY)
 		fail(m, "%g Hz %s: %s (driven channel %.1f dBFS, %.1f dB over its floor)",
@@ -640,7 +647,7 @@ static void end_segment(struct measure *m)
 
 static void next_segment(struct measure *m)
 {
-	if (++m->cur == m->n_segs) {
+	if (m->segs[m->cur].done && ++m->cur == m->n_segs) {
 		quit(m, 0);
 		return;
 	}
@@ -1082,6 +1089,8 @@ static void print_json(struct measure *m, const struct expectation *e)
 		dg_json_out_number(&j, s->r.idle_floor_dbfs);
 		dg_json_out_key(&j, "frames");
 		dg_json_out_int(&j, (long long) s->r.frames);
+		dg_json_out_key(&j, "captures");
+		dg_json_out_int(&j, (long long) s->tries);
 		dg_json_out_end_object(&j);
 	}
 	dg_json_out_end_array(&j);
