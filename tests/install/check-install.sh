@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `meson install` into a scratch DESTDIR, then checks that every file lands where
+# its consumer looks for it: the module in libpipewire's moduledir, the ALSA
+# plugin in alsa-lib's plugin dir, the udev rule, the systemd user unit, the
+# config, database and profiles under datadir, the man pages.
+# Usage: check-install.sh BUILDDIR
+set -euo pipefail
+builddir=$1
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+
+meson install -C "$builddir" --destdir "$dest" --no-rebuild >"$dest.log" 2>&1 ||
+    { cat "$dest.log"; echo "check-install: meson install failed"; exit 1; }
+rm -f "$dest.log"
+
+opt() { meson introspect "$builddir" --buildoptions |
+    python3 -c "import json,sys; print(next(o['value'] for o in json.load(sys.stdin) if o['name']=='$1'))"; }
+prefix=$(opt prefix)
+datadir=$prefix/$(opt datadir)
+mandir=$prefix/$(opt mandir)
+libexecdir=$prefix/$(opt libexecdir)
+moduledir=$(pkg-config --variable=moduledir libpipewire-0.3)
+alsadir=$(pkg-config --variable=libdir alsa)/alsa-lib
+
+failed=0
+# want PATH: an exact path, or a pattern for find -path (udev/systemd dirs vary by prefix)
+want() {
+    if [[ -e "$dest$1" ]] || [[ -n $(find "$dest" -path "$dest$1" -print -quit) ]]; then
+        echo "ok   $1"
+    else
+        echo "MISSING $1"
+        failed=1
+    fi
+}
+want "$moduledir/libpipewire-module-dacguard.so"
+want "$alsadir/libasound_module_pcm_dacguard.so"
+want "$prefix/bin/dacguardctl"
+want "$libexecdir/dacguardd"
+want "*/udev/rules.d/70-dacguard.rules"
+want "*/systemd/user/dacguardd.service"
+want "$datadir/dacguard/dacguard.conf"
+want "$datadir/dacguard/devices/30-fiio.conf"
+want "$datadir/dacguard/headphones/00-generic.conf"
+want "$datadir/dacguard/pipewire.conf.d/50-dacguard.conf"
+want "$mandir/man1/dacguardctl.1"
+want "$mandir/man5/dacguard.conf.5"
+want "$mandir/man7/libpipewire-module-dacguard.7"
+want "$mandir/man8/dacguardd.8"
+# the unit starts the daemon where it was installed
+unit=$(find "$dest" -path "*/systemd/user/dacguardd.service" -print -quit)
+grep -q "^ExecStart=$libexecdir/dacguardd" "${unit:-/dev/null}" ||
+    { echo "MISSING ExecStart=$libexecdir/dacguardd in the unit"; failed=1; }
+# the installed database is valid as installed
+if DACGUARD_CONFIG_DIR=$dest$datadir/dacguard "$builddir/tools/dacguardctl" db validate \
+    "$dest$datadir/dacguard" >/dev/null; then
+    echo "ok   installed database validates"
+else
+    echo "INVALID installed database"; failed=1
+fi
+exit $failed
