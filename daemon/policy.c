@@ -13,7 +13,7 @@ void dg_policy_mode_map(const struct dg_db_entry *entry, struct dg_mode_map *map
 	if (!entry)
 		return;
 	for (size_t i = 0; i < entry->n_jacks && i < DG_MAX_JACKS; i++) {
-		map->jacks[i].control = entry->jacks[i].control;
+		map->jacks[i].control = entry->jacks[i].name;
 		map->jacks[i].output = entry->jacks[i].output;
 		map->n_jacks++;
 	}
@@ -23,7 +23,7 @@ void dg_policy_mode_map(const struct dg_db_entry *entry, struct dg_mode_map *map
 
 		m->control = s->control;
 		for (size_t k = 0; k < s->n_items && k < DG_MAX_SELECTOR_VALUES; k++) {
-			m->items[k] = s->items[k].item;
+			m->items[k] = s->items[k].name;
 			m->outputs[k] = s->items[k].output;
 			m->n_items++;
 		}

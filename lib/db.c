@@ -267,7 +267,7 @@ struct output_ref {
 
 struct refs {
 	struct output_ref r[MAX_REFS];
-	char keys[MAX_REFS][128];
+	char keys[MAX_REFS][256];   /* as long as the key paths built for them */
 	size_t n;
 };
 
@@ -286,39 +286,10 @@ static int parse_output_id(struct dg_json_ctx *ctx, const char *key, const char 
 	return 0;
 }
 
-static int parse_jacks(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
-		       const char *val, int len, struct dg_db_entry *e, struct refs *refs)
-{
-	struct spa_json obj;
-	char key[256];
-	const char *at, *v;
-	int vlen, res;
-
-	if ((res = dg_json_enter_object(ctx, it, path, val, len, &obj)) < 0)
-		return res;
-	for (;;) {
-		char control[DG_NAME_MAX];
-		struct dg_db_jack *j;
-
-		if ((res = dg_json_next_key(ctx, &obj, path, control, sizeof(control), &at)) <= 0)
-			return res;
-		dg_json_path(key, sizeof(key), "%s.\"%s\"", path, control);
-		if (e->n_jacks == DG_MAX_JACKS)
-			return dg_json_error(ctx, at, key, "more than %d jacks", DG_MAX_JACKS);
-		for (size_t i = 0; i < e->n_jacks; i++)
-			if (strcmp(e->jacks[i].control, control) == 0)
-				return dg_json_error(ctx, at, key, "given twice");
-		j = &e->jacks[e->n_jacks];
-		memcpy(j->control, control, sizeof(control));
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0 ||
-		    (res = parse_output_id(ctx, key, v, vlen, j->output, refs)) < 0)
-			return res;
-		e->n_jacks++;
-	}
-}
-
-static int parse_items(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
-		       const char *val, int len, struct dg_db_selector *s, struct refs *refs)
+/* An object of name = output id pairs: jack controls or selector items. */
+static int parse_output_map(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
+			    const char *val, int len, struct dg_db_name_output *map, size_t *n,
+			    size_t max, const char *what, struct refs *refs)
 {
 	struct spa_json obj;
 	char key[256];
@@ -329,24 +300,31 @@ static int parse_items(struct dg_json_ctx *ctx, struct spa_json *it, const char 
 		return res;
 	for (;;) {
 		char name[DG_NAME_MAX];
-		struct dg_db_selector_item *item;
+		struct dg_db_name_output *m;
 
 		if ((res = dg_json_next_key(ctx, &obj, path, name, sizeof(name), &at)) <= 0)
-			break;
-		dg_json_path(key, sizeof(key), "%s.\"%s\"", path, name);
-		if (s->n_items == DG_MAX_SELECTOR_VALUES)
-			return dg_json_error(ctx, at, key, "more than %d items",
-					     DG_MAX_SELECTOR_VALUES);
-		for (size_t i = 0; i < s->n_items; i++)
-			if (strcmp(s->items[i].item, name) == 0)
-				return dg_json_error(ctx, at, key, "given twice");
-		item = &s->items[s->n_items];
-		memcpy(item->item, name, sizeof(name));
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0 ||
-		    (res = parse_output_id(ctx, key, v, vlen, item->output, refs)) < 0)
 			return res;
-		s->n_items++;
+		dg_json_path(key, sizeof(key), "%s.\"%s\"", path, name);
+		if (*n == max)
+			return dg_json_error(ctx, at, key, "more than %zu %s", max, what);
+		for (size_t i = 0; i < *n; i++)
+			if (strcmp(map[i].name, name) == 0)
+				return dg_json_error(ctx, at, key, "given twice");
+		m = &map[*n];
+		memcpy(m->name, name, sizeof(name));
+		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0 ||
+		    (res = parse_output_id(ctx, key, v, vlen, m->output, refs)) < 0)
+			return res;
+		(*n)++;
 	}
+}
+
+static int parse_items(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
+		       const char *val, int len, struct dg_db_selector *s, struct refs *refs)
+{
+	int res = parse_output_map(ctx, it, path, val, len, s->items, &s->n_items,
+				   DG_MAX_SELECTOR_VALUES, "items", refs);
+
 	if (res == 0 && s->n_items == 0)
 		return dg_json_error(ctx, val, path, "no items");
 	return res;
@@ -487,7 +465,8 @@ static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char
 				res = dg_json_error(ctx, v, key, "empty source");
 		} else if (strcmp(k, "jacks") == 0) {
 			if ((res = once(ctx, &seen, E_JACKS, at, key)) == 0)
-				res = parse_jacks(ctx, &obj, key, v, vlen, e, refs);
+				res = parse_output_map(ctx, &obj, key, v, vlen, e->jacks, &e->n_jacks,
+						       DG_MAX_JACKS, "jacks", refs);
 		} else if (strcmp(k, "selectors") == 0) {
 			if ((res = once(ctx, &seen, E_SELECTORS, at, key)) == 0)
 				res = parse_selectors(ctx, &obj, key, v, vlen, e, refs);
@@ -684,7 +663,7 @@ void dg_db_entry_to_dac(const struct dg_db_entry *entry, struct dg_dac *out)
 const char *dg_db_entry_jack_output(const struct dg_db_entry *entry, const char *control)
 {
 	for (size_t i = 0; entry && control && i < entry->n_jacks; i++)
-		if (strcmp(entry->jacks[i].control, control) == 0)
+		if (strcmp(entry->jacks[i].name, control) == 0)
 			return entry->jacks[i].output;
 	return NULL;
 }
@@ -698,7 +677,7 @@ const char *dg_db_entry_selector_output(const struct dg_db_entry *entry, const c
 		if (strcmp(s->control, control) != 0)
 			continue;
 		for (size_t j = 0; j < s->n_items; j++)
-			if (strcmp(s->items[j].item, item) == 0)
+			if (strcmp(s->items[j].name, item) == 0)
 				return s->items[j].output;
 	}
 	return NULL;

@@ -20,20 +20,16 @@ struct dg_db_output {
 };
 
 /* An ALSA jack control that tells an output is plugged. */
-struct dg_db_jack {
-	char control[DG_NAME_MAX];
-	char output[DG_ID_MAX];
-};
-
-struct dg_db_selector_item {
-	char item[DG_NAME_MAX];
+/* A name the device reports (a jack control, a selector item) and the output it means. */
+struct dg_db_name_output {
+	char name[DG_NAME_MAX];
 	char output[DG_ID_MAX];
 };
 
 /* A vendor ALSA enumerated control whose items name outputs. */
 struct dg_db_selector {
 	char control[DG_NAME_MAX];
-	struct dg_db_selector_item items[DG_MAX_SELECTOR_VALUES];
+	struct dg_db_name_output items[DG_MAX_SELECTOR_VALUES];
 	size_t n_items;
 };
 
@@ -42,7 +38,7 @@ struct dg_db_entry {
 	char model[DG_NAME_MAX];
 	struct dg_match match;
 	char source[DG_SOURCE_MAX];
-	struct dg_db_jack jacks[DG_MAX_JACKS];
+	struct dg_db_name_output jacks[DG_MAX_JACKS];   /* name: the jack control */
 	size_t n_jacks;
 	struct dg_db_selector selectors[DG_MAX_SELECTORS];
 	size_t n_selectors;

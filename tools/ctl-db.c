@@ -107,7 +107,7 @@ static void list_json(const struct dg_db *db)
 		dg_json_out_key(&j, "jacks");
 		dg_json_out_begin_object(&j);
 		for (size_t k = 0; k < e->n_jacks; k++) {
-			dg_json_out_key(&j, e->jacks[k].control);
+			dg_json_out_key(&j, e->jacks[k].name);
 			dg_json_out_string(&j, e->jacks[k].output);
 		}
 		dg_json_out_end_object(&j);
@@ -122,7 +122,7 @@ static void list_json(const struct dg_db *db)
 			dg_json_out_key(&j, "items");
 			dg_json_out_begin_object(&j);
 			for (size_t m = 0; m < s->n_items; m++) {
-				dg_json_out_key(&j, s->items[m].item);
+				dg_json_out_key(&j, s->items[m].name);
 				dg_json_out_string(&j, s->items[m].output);
 			}
 			dg_json_out_end_object(&j);
