@@ -219,6 +219,20 @@ wav_frames()
 	echo $((($(stat -c %s "$1") - 44) / 8))
 }
 
+# e2e_play_sine_at CEILING: a 5 s full-scale sine into the guard, the DAC sink recorded
+# to $PW_SESSION_DIR/rec.wav; returns once the guard passes it at CEILING and half a
+# second of it is in the recording (the "before" of a switch)
+e2e_play_sine_at()
+{
+	local d=$PW_SESSION_DIR f
+	make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
+	record_start "$DAC" "$d/rec.wav"
+	play_bg "$d/sine.wav"
+	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $1 - 1"
+	f=$(($(wav_frames "$d/rec.wav") + 24000))
+	pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f"' ]'
+}
+
 # e2e_mode_switch HOW: with a full-scale sine playing into the guard at the
 # single-ended ceiling, switches the K3 to balanced (HOW: "user" = pw-cli
 # set-param of dacguard.output, "config" = mode in dacguard.conf + SIGHUP) and
@@ -233,13 +247,7 @@ e2e_mode_switch()
 	daemon_start
 	e2e_hotplug_k3 "$se"
 	pw_wait_linked "$GUARD.output" "$DAC"
-	make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
-	record_start "$DAC" "$d/rec.wav"
-	play_bg "$d/sine.wav"
-	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
-	# half a second of audio at the single-ended ceiling in the file before the switch
-	f_sw=$(($(wav_frames "$d/rec.wav") + 24000))
-	pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f_sw"' ]'
+	e2e_play_sine_at "$se"
 	f_sw=$(wav_frames "$d/rec.wav")
 	t_sw=$(e2e_now_ms)
 	case $1 in

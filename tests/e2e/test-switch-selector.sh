@@ -88,13 +88,7 @@ e2e_hotplug_k3 "$se"
 daemon_wait_log '^card1 .* mode=single-ended\(selector\) \[Output Select=SE\] se-3\.5:'
 pw_wait_linked "$GUARD.output" "$DAC"
 
-make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
-record_start "$DAC" "$d/rec.wav"
-play_bg "$d/sine.wav"
-pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
-# half a second of audio at the single-ended ceiling in the file before the switch
-f_sw=$(($(wav_frames "$d/rec.wav") + 24000))
-pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f_sw"' ]'
+e2e_play_sine_at "$se"
 
 # the instant of the control change, as a position in the recording
 f_sw=$(wav_frames "$d/rec.wav")

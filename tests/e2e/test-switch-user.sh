@@ -54,12 +54,7 @@ cli_knows_guard()
 }
 pw_wait_for "pw-cli to know the guard" cli_knows_guard
 
-make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
-record_start "$DAC" "$d/rec.wav"
-play_bg "$d/sine.wav"
-pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
-f_sw=$(($(wav_frames "$d/rec.wav") + 24000))
-pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f_sw"' ]'
+e2e_play_sine_at "$se"
 
 # the daemon is stopped across the write: the guard alone must switch
 kill -STOP "$_daemon_pid"
