@@ -213,24 +213,17 @@ e2e_hotplug_k3()
 	E2E_HOTPLUG_MS=$(($(e2e_now_ms) - t0))
 }
 
-# frames in a WAV being written (header ignored: off by a frame or two at most)
-wav_frames()
-{
-	echo $((($(stat -c %s "$1") - 44) / 8))
-}
-
 # e2e_play_sine_at CEILING: a 5 s full-scale sine into the guard, the DAC sink recorded
 # to $PW_SESSION_DIR/rec.wav; returns once the guard passes it at CEILING and half a
 # second of it is in the recording (the "before" of a switch)
 e2e_play_sine_at()
 {
-	local d=$PW_SESSION_DIR f
+	local d=$PW_SESSION_DIR
 	make_wav "$d/sine.wav" synth 5 sine 997 gain -n 0
 	record_start "$DAC" "$d/rec.wav"
 	play_bg "$d/sine.wav"
 	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $1 - 1"
-	f=$(($(wav_frames "$d/rec.wav") + 24000))
-	pw_wait_for "0.5 s more recording" eval '[ "$(wav_frames "$d/rec.wav")" -ge '"$f"' ]'
+	record_more 500
 }
 
 # e2e_mode_switch HOW: with a full-scale sine playing into the guard at the

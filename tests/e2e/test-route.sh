@@ -17,6 +17,7 @@ echo "# hotplug to stream moved: $(($(e2e_now_ms) - t0)) ms" >&2
 pw_wait_for "the raw link to go" eval '! _pw_linked dg-e2e-play "$DAC"'
 record_start "$DAC" "$d/rec.wav"
 pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $want - 1"
+record_more 300
 record_stop
 check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1 --skip-ms 50
 kill "$_play_pid" 2>/dev/null || true

@@ -29,7 +29,13 @@
 #                                 plays float as is)
 #   record_start SINK FILE        records SINK (its monitor) into FILE, returns
 #                                 once linked
+#   record_more MS                returns once the recording holds MS more
+#                                 milliseconds than when called (a property
+#                                 seen by the guard says nothing of how much
+#                                 the recorder has written yet)
 #   record_stop                   SIGINT, so pw-record finalises the WAV header
+#   wav_frames FILE               frames in a 48 kHz stereo float WAV, also
+#                                 while pw-record still writes it
 #   play FILE [TARGET]            plays FILE into TARGET (default $GUARD), returns
 #                                 when done
 #   play_bg FILE [TARGET]         the same in the background; returns once the
@@ -56,7 +62,21 @@ record_start()
 		-P "{ node.name = $PW_AUDIO_NAME-record $PW_AUDIO_RECORD_PROPS }" "$2" \
 		>"$PW_SESSION_DIR/record.log" 2>&1 &
 	_record_pid=$!
+	_record_file=$2
 	pw_wait_linked "$1" "$PW_AUDIO_NAME-record"
+}
+
+wav_frames()
+{
+	local size
+	size=$(stat -c %s "$1" 2>/dev/null) || size=44
+	echo $(((size > 44 ? size - 44 : 0) / 8))
+}
+
+record_more()
+{
+	local want=$(($(wav_frames "$_record_file") + $1 * 48))
+	pw_wait_for "$1 ms more recording" eval '[ "$(wav_frames "$_record_file")" -ge '"$want"' ]'
 }
 
 record_stop()

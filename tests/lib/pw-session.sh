@@ -132,6 +132,8 @@ pw_session_fail()
 {
 	echo "FAIL: $*" >&2
 	_pw_session_dump_logs
+	# again, last: meson prints only the tail of a long log
+	echo "FAIL: $*" >&2
 	exit 1
 }
 

@@ -19,11 +19,13 @@ pw_wait_prop "$id" dacguard.ceiling-db '== -40'
 # one whole meter window after the change
 pw_wait_prop "$id" dacguard.peak-db '< -39.5'
 pw_wait_prop "$id" dacguard.peak-db '<= -40'
+record_more 300
 record_stop
 check_wav "$d/rec-lower.wav" --max-db -20 --expect-db -20 --tolerance 1
 
 record_start "$DAC" "$d/rec-low.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -41'
+record_more 300
 record_stop
 check_wav "$d/rec-low.wav" --max-db -40 --expect-db -40 --tolerance 1
 
@@ -31,6 +33,7 @@ record_start "$DAC" "$d/rec-raise.wav"
 set_props "$id" '"dacguard.ceiling-db" -25'
 pw_wait_prop "$id" dacguard.ceiling-db '== -25'
 pw_wait_prop "$id" dacguard.peak-db '> -25.5'
+record_more 300
 record_stop
 check_wav "$d/rec-raise.wav" --max-db -25 --expect-db -25 --tolerance 1
 
@@ -42,6 +45,7 @@ pw-cli enum-params "$id" Props | grep -A1 '"dacguard.ceiling-db"' | grep -q 'Flo
 	pw_session_fail "enum-params does not show the clamped ceiling"
 record_start "$DAC" "$d/rec-clamp.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -10.5'
+record_more 300
 record_stop
 check_wav "$d/rec-clamp.wav" --max-db -10 --expect-db -10 --tolerance 1
 play_wait
