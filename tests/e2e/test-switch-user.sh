@@ -7,8 +7,8 @@
 # write, not from the moment the guard shows the new ceiling, no sample over the
 # balanced ceiling reaches the DAC sink after the few graph cycles that were
 # already on their way. The daemon is stopped (SIGSTOP) from just before the write
-# until 0.3 s of audio after it, so the guard has to do it alone: with only the
-# daemon's answer (the behaviour before the table) that 0.3 s carries the
+# until 0.5 s of audio after it, so the guard has to do it alone: with only the
+# daemon's answer (the behaviour before the table) that 0.5 s carries the
 # single-ended level and the check fails. Then the daemon follows up (mode,
 # headphone) as before.
 . "$(dirname "$0")/common.sh"
@@ -18,9 +18,9 @@
 PW_AUDIO_LATENCY=256
 # What may legitimately still carry the old ceiling after the write: the cycles in
 # flight between the guard and the recorder's file (a few of 256 frames), the
-# limiter's lookahead and the write's trip through the server: 30 ms (measured:
-# the last sample over at about +500 frames).
-MARGIN=1440
+# limiter's lookahead and the write's trip through the server: 43 ms (measured:
+# the last sample over at +250 to +762 frames, also with the CPUs busy).
+MARGIN=2048
 
 # wav_overs FILE DB: "<samples over DB> <frame of the last one, -1: none>"
 wav_overs()
@@ -62,9 +62,9 @@ kill -STOP "$_daemon_pid"
 f_sw=$(wav_frames "$d/rec.wav")
 t_sw=$(e2e_now_ms)
 echo "set-param $GUARD_ID Props { params = [ \"dacguard.output\" \"bal-2.5\" ] }" >&"${CLI[1]}"
-# 0.3 s of recording after the write with the daemon still stopped
+# 0.5 s of recording after the write with the daemon still stopped
 shown=
-while [ "$(wav_frames "$d/rec.wav")" -lt $((f_sw + 14400)) ]; do
+while [ "$(wav_frames "$d/rec.wav")" -lt $((f_sw + 24000)) ]; do
 	if [ -z "$shown" ] && _pw_param_is "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1"; then
 		shown=$(($(e2e_now_ms) - t_sw))
 	fi
