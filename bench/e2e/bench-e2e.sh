@@ -28,8 +28,8 @@ for i in 1 2 3; do
 		t0=$(e2e_now_ms)
 		e2e_write_config "$mode"
 		kill -HUP "$_daemon_pid"
-		pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $want + 0.01"
-		pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $want - 0.01"
+		pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" \
+			">= $want - 0.01" >/dev/null
 		times+=($(($(e2e_now_ms) - t0)))
 	done
 done
@@ -41,8 +41,8 @@ for i in 1 2 3; do
 		t0=$(e2e_now_ms)
 		pw-cli set-param "$GUARD_ID" Props "{ params = [ \"dacguard.output\" \"$out\" ] }" \
 			>/dev/null
-		pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $want + 0.01"
-		pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $want - 0.01"
+		pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" \
+			">= $want - 0.01" >/dev/null
 		times+=($(($(e2e_now_ms) - t0)))
 	done
 done

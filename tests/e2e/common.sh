@@ -197,9 +197,7 @@ e2e_close()
 # e2e_wait_guard WANT: sets GUARD_ID once the guard exists and holds WANT (+-0.1 dB)
 e2e_wait_guard()
 {
-	GUARD_ID=$(pw_wait_node "$GUARD")
-	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $1 + 0.1"
-	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $1 - 0.1"
+	GUARD_ID=$(pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $1 + 0.1" ">= $1 - 0.1")
 }
 
 # e2e_hotplug_k3 WANT: hotplugs the K3 and waits for its guard to hold WANT;

@@ -54,6 +54,11 @@
 #                                   (from pw-dump: the last Props object having it)
 #   pw_wait_prop ID KEY 'OP VALUE'  waits until pw_param ID KEY satisfies the
 #                                   awk comparison (e.g. '< -39.9', '== "true"')
+#   pw_wait_node_prop NAME KEY 'OP VALUE' [...]
+#                                   waits until node NAME exists and its KEY
+#                                   satisfies every comparison, prints its id; one
+#                                   pw-dump per poll, so the wait ends within one
+#                                   poll of the change (timings measured with it)
 #   pw_wait_for DESCRIPTION CMD...  waits until CMD succeeds
 #   pw_wait_port_links NODE         waits until some link ends at NODE's input
 #   pw_wait_linked NODE_A NODE_B    waits until a link goes from NODE_A to NODE_B
@@ -266,6 +271,41 @@ pw_wait_prop()
 		_pw_session_check_alive
 		sleep 0.05
 	done
+}
+
+# "id<TAB>value of KEY in its Props" of the node named NAME, from one pw-dump
+_pw_node_id_param()
+{
+	_pw_dump | jq -r --arg n "$1" --arg k "$2" \
+		'[.[] | select(.type == "PipeWire:Interface:Node")
+		      | select(.info.props["node.name"] == $n)][0] // empty
+		 | "\(.id)\t\([.info.params.Props // [] | .[] | .params // []
+		                | . as $p | range(0; length; 2) | select($p[.] == $k)
+		                | $p[. + 1]] | last // "")"'
+}
+
+pw_wait_node_prop()
+{
+	local name=$1 key=$2 id v c ok
+	shift 2
+	local deadline=$((SECONDS + PW_SESSION_TIMEOUT))
+	while :; do
+		IFS=$'\t' read -r id v < <(_pw_node_id_param "$name" "$key") || true
+		if [ -n "$id" ] && [ -n "$v" ]; then
+			ok=1
+			for c in "$@"; do
+				awk -v v="$v" "BEGIN { exit !(v $c) }" || ok=0
+			done
+			[ "$ok" = 0 ] || break
+		fi
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			pw_session_fail "timed out waiting for node $name with $key $*" \
+				"(id '${id:-}', $key '${v:-}')"
+		fi
+		_pw_session_check_alive
+		sleep 0.02
+	done
+	echo "$id"
 }
 
 _pw_linked()
