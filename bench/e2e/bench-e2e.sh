@@ -1,11 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# End-to-end figures of dacguardd + the guard, printed, never asserted:
-#   hotplug to configured guard (ms), mode event to new ceiling in force (ms, as
-#   pw-dump shows it: includes one pw-dump poll, ~20-50 ms), the daemon's RSS
-#   (kB, /proc) and its wakeups while idle over 10 s (voluntary context switches
-#   of all its threads, /proc/<pid>/task/*/status, before and after).
-# Same session as the 'e2e' suite (tests/e2e/common.sh).
+# End-to-end figures of dacguardd + the guard, printed, never asserted, each next
+# to a baseline measured the same way in the same run (the machines are noisy;
+# a ratio travels, an absolute does not):
+#   hotplug to configured guard (ms)   vs. the guard host alone: the same
+#       "pipewire -c" the daemon writes, for another sink, started by hand (the
+#       floor of any guard in a process of its own)
+#   mode event to new ceiling in force vs. a direct pw-cli write of a lower
+#       (ms)                              dacguard.ceiling-db (the round trip
+#                                          through the server, without the daemon)
+#   the daemon's RSS (kB, /proc)       vs. an idle, connected pw-cli
+#   wakeups while idle over 10 s       vs. the PipeWire server over the same 10 s
+#       (voluntary context switches of all threads, /proc/<pid>/task/*/status)
+# Every "shown" is seen through pw-dump, one dump per poll (pw_wait_node_prop).
+# Same session as the 'e2e' suite (tests/e2e/common.sh). In a sanitizer build the
+# daemon and the guard hosts carry ASan's memory and time; read a release build.
 . "$DG_SOURCE_DIR/tests/e2e/common.sh"
 
 ctx_switches()
@@ -13,12 +22,71 @@ ctx_switches()
 	awk '/^voluntary_ctxt_switches/ { n += $2 } END { print n }' /proc/"$1"/task/*/status
 }
 
+# median of the arguments (integers)
+median()
+{
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# ratio A B, two decimals
+ratio()
+{
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
 e2e_start
 se=$(e2e_expected se-3.5)
 bal=$(e2e_expected bal-2.5)
 daemon_start
+
+# baseline: the guard host alone, for the decoy sink (not a DAC the daemon knows)
+host=pipewire
+[ -x "$PW_SESSION_DIR/host-bin/pipewire" ] && host=$PW_SESSION_DIR/host-bin/pipewire
+cat >"$PW_SESSION_DIR/bare-host.conf" <<CONF
+context.properties = { log.level = 2 }
+context.spa-libs = {
+    audio.convert.* = audioconvert/libspa-audioconvert
+    support.*       = support/libspa-support
+}
+context.modules = [
+    { name = libpipewire-module-protocol-native }
+    { name = libpipewire-module-client-node }
+    { name = libpipewire-module-adapter }
+    { name = libpipewire-module-dacguard
+      args = { target.object = "$DECOY" dacguard.ceiling-db = -30.0 } }
+]
+CONF
+bare=()
+for i in 1 2 3; do
+	t0=$(e2e_now_ms)
+	"$host" -c "$PW_SESSION_DIR/bare-host.conf" >>"$PW_SESSION_DIR/bare-host.log" 2>&1 &
+	bare_pid=$!
+	pw_wait_node_prop "dacguard.$DECOY" dacguard.ceiling-db "<= -29.9" ">= -30.1" >/dev/null
+	bare+=($(($(e2e_now_ms) - t0)))
+	kill -TERM "$bare_pid"
+	wait "$bare_pid" || true
+	pw_wait_node_gone "dacguard.$DECOY"
+done
+
 e2e_hotplug_k3 "$se"
-echo "hotplug to configured guard: $E2E_HOTPLUG_MS ms"
+echo "hotplug to configured guard: $E2E_HOTPLUG_MS ms;" \
+	"the guard host alone: ${bare[*]} ms (median $(median "${bare[@]}"));" \
+	"ratio $(ratio "$E2E_HOTPLUG_MS" "$(median "${bare[@]}")")"
+
+# baseline: a client's direct write of a lower ceiling, seen the same way
+direct=()
+for i in 1 2 3; do
+	want=$(awk -v c="$se" -v i="$i" 'BEGIN { printf "%.3f", c - i }')
+	t0=$(e2e_now_ms)
+	pw-cli set-param "$GUARD_ID" Props "{ params = [ \"dacguard.ceiling-db\" $want ] }" \
+		>/dev/null
+	pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" ">= $want - 0.01" \
+		>/dev/null
+	direct+=($(($(e2e_now_ms) - t0)))
+done
+base=$(median "${direct[@]}")
+echo "direct pw-cli write of dacguard.ceiling-db to shown (baseline): ${direct[*]} ms" \
+	"(median $base)"
 
 # mode events: config + SIGHUP, then a client's write of dacguard.output
 times=()
@@ -33,7 +101,8 @@ for i in 1 2 3; do
 		times+=($(($(e2e_now_ms) - t0)))
 	done
 done
-echo "mode event (config, SIGHUP) to new ceiling in force: ${times[*]} ms"
+echo "mode event (config, SIGHUP) to new ceiling in force: ${times[*]} ms" \
+	"(median $(median "${times[@]}")); ratio $(ratio "$(median "${times[@]}")" "$base")"
 times=()
 for i in 1 2 3; do
 	for out in bal-2.5 se-3.5; do
@@ -46,14 +115,30 @@ for i in 1 2 3; do
 		times+=($(($(e2e_now_ms) - t0)))
 	done
 done
-echo "mode event (pw-cli dacguard.output) to new ceiling in force: ${times[*]} ms"
+echo "mode event (pw-cli dacguard.output) to new ceiling in force: ${times[*]} ms" \
+	"(median $(median "${times[@]}")); ratio $(ratio "$(median "${times[@]}")" "$base")"
 
-echo "daemon RSS: $(awk '/^VmRSS/ { print $2 }' /proc/"$_daemon_pid"/status) kB" \
-	"(peak $(awk '/^VmHWM/ { print $2 }' /proc/"$_daemon_pid"/status) kB)"
+# baseline: a PipeWire client that is connected and does nothing
+coproc IDLE_CLI { exec pw-cli 2>/dev/null; }
+E2E_PIDS+=("$IDLE_CLI_PID")
+_idle_cli_connected()
+{
+	_pw_dump | jq -e --argjson pid "$IDLE_CLI_PID" '[.[] | select(.type == "PipeWire:Interface:Client")
+		| select(.info.props["application.process.id"] == $pid)] | length > 0' >/dev/null
+}
+pw_wait_for "pw-cli to connect" _idle_cli_connected
+rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$_daemon_pid"/status)
+cli_rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$IDLE_CLI_PID"/status)
+echo "daemon RSS: $rss kB (peak $(awk '/^VmHWM/ { print $2 }' /proc/"$_daemon_pid"/status) kB);" \
+	"an idle pw-cli: $cli_rss kB; ratio $(ratio "$rss" "$cli_rss")"
 
 # idle: nothing plays, nothing changes
+server_pid=${_pw_session_pids[$_pw_session_pw_i]}
 before=$(ctx_switches "$_daemon_pid")
+server_before=$(ctx_switches "$server_pid")
 sleep 10 # the measurement interval itself, not a readiness wait
 after=$(ctx_switches "$_daemon_pid")
-echo "daemon wakeups while idle over 10 s: $((after - before)) (voluntary context switches)"
+server_after=$(ctx_switches "$server_pid")
+echo "wakeups while idle over 10 s (voluntary context switches): daemon $((after - before));" \
+	"the PipeWire server $((server_after - server_before))"
 echo "ok"
