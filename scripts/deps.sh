@@ -10,6 +10,8 @@ packages=(
     # run and test: a private PipeWire + WirePlumber, umockdev, sound tools
     pipewire pipewire-bin wireplumber dbus umockdev libumockdev-dev alsa-utils sox
     python3 jq
+    # install checks: systemd-analyze verify reads the user unit
+    systemd
     # benchmark peers
     swh-plugins lsp-plugins-ladspa ladspa-sdk
 )

@@ -51,6 +51,22 @@ want "$mandir/man8/dacguardd.8"
 unit=$(find "$dest" -path "*/systemd/user/dacguardd.service" -print -quit)
 grep -q "^ExecStart=$libexecdir/dacguardd" "${unit:-/dev/null}" ||
     { echo "MISSING ExecStart=$libexecdir/dacguardd in the unit"; failed=1; }
+# the guard hosts must outlive a stop or crash of the daemon (doc/e2e.md)
+grep -q "^KillMode=process$" "${unit:-/dev/null}" ||
+    { echo "MISSING KillMode=process in the unit"; failed=1; }
+# systemd itself reads the unit: any warning (an unknown key, a bad value) fails
+if [ -n "$unit" ]; then
+    verify_dir=$(mktemp -d)
+    sed "s#^ExecStart=$libexecdir/#ExecStart=$dest$libexecdir/#" "$unit" \
+        >"$verify_dir/dacguardd.service"
+    if out=$(systemd-analyze verify --man=no "$verify_dir/dacguardd.service" 2>&1) &&
+        [ -z "$out" ]; then
+        echo "ok   systemd-analyze verify accepts the unit"
+    else
+        echo "INVALID unit (systemd-analyze verify): $out"; failed=1
+    fi
+    rm -rf "$verify_dir"
+fi
 # the installed database is valid as installed
 if DACGUARD_CONFIG_DIR=$dest$datadir/dacguard "$builddir/tools/dacguardctl" db validate \
     "$dest$datadir/dacguard" >/dev/null; then
