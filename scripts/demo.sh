@@ -74,8 +74,13 @@ e2e_hotplug_k3 "$bal"
 grep -E 'card1 "' "$_daemon_log" | head -n1 | sed 's/^/   daemon: /'
 printf '   guard %s (id %s) at %.2f dBFS, %s ms after the uevent\n' "$GUARD" "$GUARD_ID" \
     "$(param ceiling-db)" "$E2E_HOTPLUG_MS"
-echo "   default sink: $(pw-metadata 0 default.configured.audio.sink 2>/dev/null |
-    sed -n "s/.*value:'\([^']*\)'.*/\1/p")"
+# the daemon makes the guard the default sink once it has its id: wait for that
+default_sink() {
+    pw-metadata -n default 0 default.configured.audio.sink 2>/dev/null |
+        sed -n "s/.*value:'\([^']*\)'.*/\1/p" | jq -r '.name // empty' 2>/dev/null
+}
+pw_wait_for "the guard to be the default sink" eval '[ "$(default_sink)" = "$GUARD" ]'
+echo "   default sink: $(default_sink) (was $DAC)"
 
 step "Playing music (+6 dBFS overs) to the default sink, recording what reaches the DAC"
 measure "worst case (mode unknown)" "$bal"
