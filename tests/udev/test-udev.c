@@ -31,8 +31,9 @@
 #define D50S_CARD   "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1"
 #define D10S_CARD   "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/sound/card2"
 #define TIMEOUT_MS  5000
-/* The target is 100 ms; a decision far slower than that is a failure. */
-#define LATENCY_FAIL_MS 1000.0
+/* The issue's bound for uevent to decision line. Measured 1-3 ms under ASan on
+ * a busy 2-core machine, so the margin covers a noisy scheduler. */
+#define LATENCY_FAIL_MS 100.0
 
 static UMockdevTestbed *tb;
 static char tmpdir[] = "/tmp/dg-udev-XXXXXX";
