@@ -13,9 +13,13 @@
 #include <math.h>
 #include <string.h>
 
-#if defined(__SSE__)
+/* DG_SIMD_PORTABLE selects the plain-C path on any machine, so that its tests run on
+ * the build machine too. */
+#if defined(__SSE__) && !defined(DG_SIMD_PORTABLE)
+#define DG_USE_SSE
 #include <xmmintrin.h>
-#elif defined(__ARM_NEON)
+#elif defined(__ARM_NEON) && !defined(DG_SIMD_PORTABLE)
+#define DG_USE_NEON
 #include <arm_neon.h>
 #endif
 
@@ -254,7 +258,7 @@ static inline int32_t dg_hmaxi(dg_v4i a)
 /* Lane-wise max and min (exact for non-NaN lanes; NaN is caught by dg_unord), and a
  * mask of lanes where a or b is NaN. One instruction each on SSE and NEON; gcc does
  * not turn the generic blend into maxps by itself. */
-#if defined(__SSE__)
+#if defined(DG_USE_SSE)
 static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
 {
 	return (dg_v4) _mm_max_ps((__m128) a, (__m128) b);
@@ -269,7 +273,7 @@ static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
 {
 	return (dg_v4i) _mm_cmpunord_ps((__m128) a, (__m128) b);
 }
-#elif defined(__ARM_NEON)
+#elif defined(DG_USE_NEON)
 static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
 {
 	return (dg_v4) vmaxq_f32((float32x4_t) a, (float32x4_t) b);
@@ -351,7 +355,7 @@ static inline float dg_scan_peak(const struct dg_scan *s)
 	memcpy(&vi, &v, sizeof(vi));
 	vi |= s->nan;
 	memcpy(&v, &vi, sizeof(v));
-#if defined(__SSE__)
+#if defined(DG_USE_SSE)
 	__m128 m = (__m128) v;
 	m = _mm_max_ps(m, _mm_movehl_ps(m, m));
 	m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
