@@ -14,6 +14,8 @@ packages=(
     systemd
     # benchmark peers
     swh-plugins lsp-plugins-ladspa ladspa-sdk
+    # the guard DSP's NEON path: an aarch64 cross compiler and qemu to run its unit tests
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

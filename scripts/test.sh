@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every dacguard test the way CI does: dependencies, a clang build with
 # ASan+UBSan (gcc's ASan runtime clashes with umockdev's LD_PRELOAD), all meson
-# suites, then each fuzz target for a short while. Ends with "N passed, N failed".
+# suites (the unit suite also runs the guard DSP's NEON path under qemu-aarch64), then
+# each fuzz target for a short while. Ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ fuzz_seconds=${DACGUARD_FUZZ_SECONDS:-60}
 if [[ ! -f "$builddir/build.ninja" ]]; then
     CC=clang meson setup "$builddir" \
         -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dtests=enabled \
-        -Dbuildtype=debugoptimized
+        -Dbuildtype=debugoptimized -Dcross_tests=enabled
 fi
 ninja -C "$builddir"
 
