@@ -239,12 +239,14 @@ pw_node_prop()
 
 # The Props params of a node as "key<TAB>value" lines; the adapter lists the
 # converter's Props object before ours, so later objects win.
+# jq: a node's Props params as [key, value] pairs, in order
+_pw_jq_props='def props: [.info.params.Props // [] | .[] | .params // []
+		       | . as $p | range(0; length; 2) | [$p[.], $p[. + 1]]];'
+
 pw_params()
 {
-	_pw_dump | jq -r --argjson id "$1" \
-		'.[] | select(.id == $id) | .info.params.Props // [] | .[]
-		     | .params // [] | . as $p | range(0; length; 2)
-		     | "\($p[.])\t\($p[. + 1])"'
+	_pw_dump | jq -r --argjson id "$1" "$_pw_jq_props"'
+		.[] | select(.id == $id) | props[] | "\(.[0])\t\(.[1])"'
 }
 
 pw_param()
@@ -252,12 +254,15 @@ pw_param()
 	pw_params "$1" | awk -F'\t' -v k="$2" '$1 == k { v = $2 } END { if (v != "") print v }'
 }
 
+# _pw_value_is VALUE 'OP X': the awk comparison holds (VALUE is not empty)
+_pw_value_is()
+{
+	[ -n "$1" ] && awk -v v="$1" "BEGIN { exit !(v $2) }"
+}
+
 _pw_param_is()
 {
-	local v
-	v=$(pw_param "$1" "$2")
-	[ -n "$v" ] || return 1
-	awk -v v="$v" "BEGIN { exit !(v $3) }"
+	_pw_value_is "$(pw_param "$1" "$2")" "$3"
 }
 
 pw_wait_prop()
@@ -276,12 +281,10 @@ pw_wait_prop()
 # "id<TAB>value of KEY in its Props" of the node named NAME, from one pw-dump
 _pw_node_id_param()
 {
-	_pw_dump | jq -r --arg n "$1" --arg k "$2" \
-		'[.[] | select(.type == "PipeWire:Interface:Node")
-		      | select(.info.props["node.name"] == $n)][0] // empty
-		 | "\(.id)\t\([.info.params.Props // [] | .[] | .params // []
-		                | . as $p | range(0; length; 2) | select($p[.] == $k)
-		                | $p[. + 1]] | last // "")"'
+	_pw_dump | jq -r --arg n "$1" --arg k "$2" "$_pw_jq_props"'
+		[.[] | select(.type == "PipeWire:Interface:Node")
+		     | select(.info.props["node.name"] == $n)][0] // empty
+		| "\(.id)\t\([props[] | select(.[0] == $k) | .[1]] | last // "")"'
 }
 
 pw_wait_node_prop()
@@ -291,10 +294,10 @@ pw_wait_node_prop()
 	local deadline=$((SECONDS + PW_SESSION_TIMEOUT))
 	while :; do
 		IFS=$'\t' read -r id v < <(_pw_node_id_param "$name" "$key") || true
-		if [ -n "$id" ] && [ -n "$v" ]; then
+		if [ -n "$id" ]; then
 			ok=1
 			for c in "$@"; do
-				awk -v v="$v" "BEGIN { exit !(v $c) }" || ok=0
+				_pw_value_is "$v" "$c" || ok=0
 			done
 			[ "$ok" = 0 ] || break
 		fi
