@@ -16,6 +16,7 @@
 # Same session as the 'e2e' suite (tests/e2e/common.sh). In a sanitizer build the
 # daemon and the guard hosts carry ASan's memory and time; read a release build.
 . "$DG_SOURCE_DIR/tests/e2e/common.sh"
+. "$DG_SOURCE_DIR/tests/lib/guard-host.sh"
 
 ctx_switches()
 {
@@ -42,20 +43,7 @@ daemon_start
 # baseline: the guard host alone, for the decoy sink (not a DAC the daemon knows)
 host=pipewire
 [ -x "$PW_SESSION_DIR/host-bin/pipewire" ] && host=$PW_SESSION_DIR/host-bin/pipewire
-cat >"$PW_SESSION_DIR/bare-host.conf" <<CONF
-context.properties = { log.level = 2 }
-context.spa-libs = {
-    audio.convert.* = audioconvert/libspa-audioconvert
-    support.*       = support/libspa-support
-}
-context.modules = [
-    { name = libpipewire-module-protocol-native }
-    { name = libpipewire-module-client-node }
-    { name = libpipewire-module-adapter }
-    { name = libpipewire-module-dacguard
-      args = { target.object = "$DECOY" dacguard.ceiling-db = -30.0 } }
-]
-CONF
+guard_host_conf "$PW_SESSION_DIR/bare-host.conf" "$DECOY" -30.0
 bare=()
 for i in 1 2 3; do
 	t0=$(e2e_now_ms)
@@ -68,6 +56,7 @@ for i in 1 2 3; do
 	pw_wait_node_gone "dacguard.$DECOY"
 done
 
+# one hotplug: adding the K3 again after a remove gets no answer from dg-testbed
 e2e_hotplug_k3 "$se"
 echo "hotplug to configured guard: $E2E_HOTPLUG_MS ms;" \
 	"the guard host alone: ${bare[*]} ms (median $(median "${bare[@]}"));" \
