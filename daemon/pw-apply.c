@@ -25,7 +25,6 @@
 #include <spa/pod/builder.h>
 #include <spa/pod/iter.h>
 #include <spa/pod/parser.h>
-#include <spa/utils/json.h>
 #include <spa/utils/list.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
@@ -33,6 +32,7 @@
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/pipewire.h>
 
+#include "jsonutil.h"
 #include "pw-apply.h"
 
 #define GUARD_PREFIX        "dacguard."
@@ -453,28 +453,6 @@ static uint32_t client_saved(const struct client_state *cs, uint32_t id)
 
 /* ---- default metadata ---- */
 
-static void parse_name_json(const char *value, char *out, size_t size)
-{
-	struct spa_json it, obj;
-	char key[64];
-
-	out[0] = '\0';
-	if (value == NULL)
-		return;
-	spa_json_init(&it, value, strlen(value));
-	if (spa_json_enter_object(&it, &obj) <= 0)
-		return;
-	while (spa_json_get_string(&obj, key, sizeof(key)) > 0) {
-		if (spa_streq(key, "name")) {
-			if (spa_json_get_string(&obj, out, (int)size) <= 0)
-				out[0] = '\0';
-			return;
-		}
-		if (spa_json_next(&obj, &value) <= 0)
-			return;
-	}
-}
-
 static int md_property(void *data, uint32_t subject, const char *key, const char *type,
 		       const char *value)
 {
@@ -485,9 +463,9 @@ static int md_property(void *data, uint32_t subject, const char *key, const char
 	if (key == NULL) {
 		a->configured_sink[0] = a->default_sink[0] = '\0';
 	} else if (spa_streq(key, "default.configured.audio.sink")) {
-		parse_name_json(value, a->configured_sink, sizeof(a->configured_sink));
+		dg_json_object_string(value, "name", a->configured_sink, sizeof(a->configured_sink));
 	} else if (spa_streq(key, "default.audio.sink")) {
-		parse_name_json(value, a->default_sink, sizeof(a->default_sink));
+		dg_json_object_string(value, "name", a->default_sink, sizeof(a->default_sink));
 	} else {
 		return 0;
 	}

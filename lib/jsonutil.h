@@ -77,6 +77,13 @@ typedef int (*dg_add_text_fn)(void *work, const char *name, const char *data, si
 int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, void *work,
 		      struct dg_errors *errors);
 
+/* ---- PipeWire metadata values ---- */
+
+/* The string value of KEY in a flat JSON object such as the "default" metadata's
+ * { "name": "alsa_output..." }; out is "" when json is NULL, not an object, has no
+ * string KEY, or the value does not fit. */
+void dg_json_object_string(const char *json, const char *key, char *out, size_t size);
+
 /* ---- USB device match (shared by dacguard.devices and the database) ---- */
 
 struct dg_match {

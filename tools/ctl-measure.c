@@ -21,7 +21,6 @@
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/props.h>
 #include <spa/pod/parser.h>
-#include <spa/utils/json.h>
 #include <spa/utils/result.h>
 
 #include <pipewire/extensions/metadata.h>
@@ -31,6 +30,7 @@
 #include "ctl.h"
 #include "db.h"
 #include "json-out.h"
+#include "jsonutil.h"
 #include "measure.h"
 
 #define CMD "measure"
@@ -390,29 +390,11 @@ static int on_metadata_property(void *data, uint32_t subject, const char *key, c
 				const char *value)
 {
 	struct measure *m = data;
-	struct spa_json it[2];
-	char k[64];
 
 	if (subject != PW_ID_CORE || !key || strcmp(key, "default.audio.sink") != 0)
 		return 0;
-	m->default_sink[0] = '\0';
-	if (!value)
-		return 0;
 	/* { "name": "alsa_output..." } */
-	spa_json_init(&it[0], value, strlen(value));
-	if (spa_json_enter_object(&it[0], &it[1]) <= 0)
-		return 0;
-	while (spa_json_get_string(&it[1], k, sizeof(k)) > 0) {
-		if (strcmp(k, "name") == 0) {
-			char *out = m->default_sink;
-
-			if (spa_json_get_string(&it[1], out, sizeof(m->default_sink)) <= 0)
-				out[0] = '\0';
-			break;
-		}
-		if (spa_json_next(&it[1], &(const char *){ NULL }) <= 0)
-			break;
-	}
+	dg_json_object_string(value, "name", m->default_sink, sizeof(m->default_sink));
 	return 0;
 }
 

@@ -461,6 +461,30 @@ static void test_hide_raw_sink(void)
 	DG_CHECK(strstr(c.msg, "given twice") != NULL);
 }
 
+/* the default sink's name as PipeWire's "default" metadata holds it */
+static void test_metadata_name(void)
+{
+	char out[16];
+
+	dg_json_object_string("{ \"name\": \"alsa_output.x\" }", "name", out, sizeof(out));
+	DG_CHECK_STR(out, "alsa_output.x");
+	dg_json_object_string("{ \"other\": { \"name\": \"a\" }, \"name\": \"b\" }", "name", out,
+			      sizeof(out));
+	DG_CHECK_STR(out, "b");
+	strcpy(out, "stale");
+	dg_json_object_string("{ \"name\": \"much-too-long-for-out\" }", "name", out, sizeof(out));
+	DG_CHECK_STR(out, "");
+	strcpy(out, "stale");
+	dg_json_object_string(NULL, "name", out, sizeof(out));
+	DG_CHECK_STR(out, "");
+	strcpy(out, "stale");
+	dg_json_object_string("\"name\"", "name", out, sizeof(out));
+	DG_CHECK_STR(out, "");
+	strcpy(out, "stale");
+	dg_json_object_string("{ \"node\": \"x\" }", "name", out, sizeof(out));
+	DG_CHECK_STR(out, "");
+}
+
 int main(void)
 {
 	test_corpus();
@@ -472,5 +496,6 @@ int main(void)
 	test_paths();
 	test_devices_append();
 	test_hide_raw_sink();
+	test_metadata_name();
 	return dg_test_done("test-conf");
 }
