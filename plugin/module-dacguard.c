@@ -507,7 +507,9 @@ static const struct prop_desc prop_descs[] = {
     {"dacguard.ceiling-db", PROP_FLOAT, true, "Gain ceiling (dBFS)"},
     {"dacguard.hard-ceiling-db", PROP_FLOAT, false, "Hard ceiling (dBFS, read-only)"},
     {"dacguard.output", PROP_STRING, true, "Output in use (id)"},
-    {"dacguard.mode", PROP_STRING, true, "Output mode"},
+    /* a string, not a choice: a choice's values must all have one size (spa/pod/pod.h),
+     * which strings do not, and a malformed one breaks every reader of the node's params */
+    {"dacguard.mode", PROP_STRING, true, "Output mode: single-ended, balanced or unknown"},
     {"dacguard.headphone", PROP_STRING, true, "Headphone profile"},
     {"dacguard.output-ceilings", PROP_STRING, true,
      "Ceiling per output (JSON object: output id -> dBFS)"},
@@ -542,12 +544,6 @@ static struct spa_pod *build_prop_info(struct guard *g, struct spa_pod_builder *
 		spa_pod_builder_float(b, g->ceiling_db);
 		spa_pod_builder_float(b, MIN_CEILING_DB);
 		spa_pod_builder_float(b, g->hard_ceiling_db);
-		spa_pod_builder_pop(b, &f[1]);
-	} else if (spa_streq(p->key, "dacguard.mode")) {
-		spa_pod_builder_push_choice(b, &f[1], SPA_CHOICE_Enum, 0);
-		spa_pod_builder_string(b, g->mode);
-		for (int m = DG_MODE_UNKNOWN; m <= DG_MODE_BALANCED; m++)
-			spa_pod_builder_string(b, dg_mode_to_string((enum dg_mode) m));
 		spa_pod_builder_pop(b, &f[1]);
 	} else if (spa_streq(p->key, "dacguard.output-ceilings")) {
 		spa_pod_builder_string(b, g->table_json);

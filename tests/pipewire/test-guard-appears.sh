@@ -19,6 +19,17 @@ pw_wait_prop "$GUARD_ID" dacguard.mode '== "unknown"'
 pw_wait_prop "$GUARD_ID" dacguard.dead-channel '== -1'
 pw-cli enum-params "$GUARD_ID" PropInfo | grep -q '"dacguard.ceiling-db"' ||
 	pw_session_fail "no PropInfo for dacguard.ceiling-db"
+# every param the node publishes is well-formed: pw-dump prints valid JSON with it, and
+# each PropInfo of ours has a name, a type and a description
+pw-dump -N >"$PW_SESSION_DIR/dump.json"
+jq empty "$PW_SESSION_DIR/dump.json" || pw_session_fail "pw-dump prints invalid JSON"
+n=$(jq --argjson id "$GUARD_ID" '[.[] | select(.id == $id) | .info.params.PropInfo[]
+	| select((.name // "") | startswith("dacguard."))
+	| select(.type != null and .description != null)] | length' "$PW_SESSION_DIR/dump.json")
+[ "$n" = 13 ] || pw_session_fail "$n of the 13 dacguard PropInfo are whole"
+jq -e --argjson id "$GUARD_ID" '.[] | select(.id == $id) | .info.params.PropInfo[]
+	| select(.name == "dacguard.mode") | .type == ""' "$PW_SESSION_DIR/dump.json" >/dev/null ||
+	pw_session_fail "dacguard.mode's PropInfo is not a string"
 # the guard never guards itself
 [ -z "$(pw_node_id "dacguard.$GUARD")" ] || pw_session_fail "a guard of the guard exists"
 echo "ok"
