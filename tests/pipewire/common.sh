@@ -28,5 +28,7 @@ start_with_guard()
 	pw_session_add_module libpipewire-module-dacguard "{ target.object = \"$DAC\" $* }"
 	pw_session_start
 	GUARD_ID=$(pw_wait_node "$GUARD")
+	# the sink's monitor feeds the DSP node, which feeds the DAC
+	pw_wait_linked "$GUARD" "$GUARD.output"
 	pw_wait_linked "$GUARD.output" "$DAC"
 }

@@ -10,8 +10,11 @@ desc=$(pw_node_prop "$GUARD" node.description)
 [ "$desc" = "$DAC_DESC (dacguard)" ] || pw_session_fail "node.description is '$desc'"
 class=$(pw_node_prop "$GUARD" media.class)
 [ "$class" = "Audio/Sink" ] || pw_session_fail "media.class is '$class'"
-[ "$(pw_node_prop "$GUARD.output" target.object)" = "$DAC" ] ||
-	pw_session_fail "playback stream does not target $DAC"
+# the DSP node: internal, nothing lists it as an application or a device
+[ -z "$(pw_node_prop "$GUARD.output" media.class)" ] ||
+	pw_session_fail "the DSP node has a media.class"
+[ "$(pw_node_prop "$GUARD.output" dacguard.guard)" = true ] ||
+	pw_session_fail "the DSP node is not marked as the guard's"
 
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db '== -30'
 pw_wait_prop "$GUARD_ID" dacguard.hard-ceiling-db '== 0'
