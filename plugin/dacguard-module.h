@@ -136,8 +136,9 @@ struct guard {
 	struct dsp dsp;
 	uint32_t latency_rate;          /* the rate latency_frames was published for */
 	uint32_t latency_frames;        /* the DSP's lookahead: its ProcessLatency */
-	struct spa_latency_info downstream; /* the target's latency, from the DSP's outputs */
-	bool have_downstream;
+	/* what the DSP node's peers report: [0] at its inputs, [1] at its outputs */
+	struct spa_latency_info peer_latency[2][MAX_CHANNELS];
+	bool have_peer_latency;
 
 	struct meter_seqlock meter_lock;
 	struct meters published;
@@ -212,6 +213,14 @@ void guard_describe(struct impl *impl, const char *name, const struct spa_dict *
 const char *guard_channel_name(const struct guard *g, uint32_t c);
 /* Props and PropInfo of the sink node (with_info: PropInfo too) */
 void guard_update_props(struct guard *g, bool with_info);
+
+/* guard-latency.c: the lookahead, reported once */
+uint32_t latency_lookahead_frames(uint32_t rate);
+void latency_init(struct guard *g, uint32_t rate);
+struct spa_pod *latency_build_process(struct guard *g, struct spa_pod_builder *b);
+void latency_set_rate(struct guard *g, uint32_t rate);
+void latency_port_changed(struct guard *g, const struct dsp_port *p, const struct spa_pod *param);
+void latency_update(struct guard *g);
 
 /* guard-dsp.c: the data thread's side */
 int dsp_init(struct guard *g);

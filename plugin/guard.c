@@ -13,7 +13,6 @@
 #include <spa/debug/types.h>
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/audio/type-info.h>
-#include <spa/param/latency-utils.h>
 #include <spa/param/props.h>
 #include <spa/pod/dynamic.h>
 #include <spa/utils/json.h>
@@ -55,56 +54,6 @@ void guard_update_props(struct guard *g, bool with_info)
 	spa_pod_dynamic_builder_clean(&b);
 }
 
-/* ---- latency: the lookahead, once ---- */
-
-static uint32_t lookahead_frames(uint32_t rate)
-{
-	struct dg_guard *probe;
-	uint32_t frames = 0;
-	void *mem;
-
-	/* lib/guard.c decides the lookahead; ask it rather than repeat its rule */
-	if ((mem = calloc(1, dg_guard_size(1, rate))) == NULL)
-		return rate / 1000;
-	if ((probe = dg_guard_init(mem, 1, rate, 0.0)) != NULL)
-		frames = dg_guard_latency_frames(probe);
-	free(mem);
-	return frames;
-}
-
-/* The DSP node's ProcessLatency is its lookahead: its own ports' latency follows from
- * it (pw_filter's default latency handling). The sink is another node and its path to
- * the target goes through our links, which PipeWire's latency propagation does not
- * follow: the sink reports the target's latency plus the lookahead, the same figure. */
-static void guard_update_latency(struct guard *g, uint32_t rate)
-{
-	struct spa_process_latency_info process;
-	struct spa_latency_info info;
-	uint8_t buffer[1024];
-	struct spa_pod_builder b;
-	const struct spa_pod *params[1];
-
-	if (rate != g->latency_rate) {
-		g->latency_rate = rate;
-		g->latency_frames = lookahead_frames(rate);
-		process = SPA_PROCESS_LATENCY_INFO_INIT(.rate = g->latency_frames);
-		spa_pod_builder_init(&b, buffer, sizeof(buffer));
-		params[0] = spa_process_latency_build(&b, SPA_PARAM_ProcessLatency, &process);
-		if (g->filter)
-			pw_filter_update_params(g->filter, NULL, params, 1);
-		pw_log_info("%s: lookahead %u frames at %u Hz", g->node_name, g->latency_frames,
-			    rate);
-	}
-	if (g->sink == NULL || !g->have_downstream)
-		return;
-	info = g->downstream;
-	process = SPA_PROCESS_LATENCY_INFO_INIT(.rate = g->latency_frames);
-	spa_process_latency_info_add(&process, &info);
-	spa_pod_builder_init(&b, buffer, sizeof(buffer));
-	params[0] = spa_latency_build(&b, SPA_PARAM_Latency, &info);
-	pw_stream_update_params(g->sink, params, 1);
-}
-
 /* ---- meters ---- */
 
 static void on_meter_timer(void *data, uint64_t expirations)
@@ -113,8 +62,8 @@ static void on_meter_timer(void *data, uint64_t expirations)
 	uint32_t rate = atomic_load_explicit(&g->dsp.rate_seen, memory_order_acquire);
 	struct meters m;
 
-	if (rate != 0 && rate != g->latency_rate)
-		guard_update_latency(g, rate);
+	if (rate != 0)
+		latency_set_rate(g, rate);
 	if (!meters_read(&g->meter_lock, &m))
 		return;
 	if (memcmp(&m, &g->published, sizeof(m)) == 0)
@@ -222,7 +171,6 @@ static void filter_param_changed(void *data, void *port_data, uint32_t id,
 {
 	struct guard *g = data;
 	struct dsp_port *p = port_data;
-	struct spa_latency_info info;
 
 	if (p == NULL) {
 		/* nothing after the DSP is adjustable: a client's volume or any other Props
@@ -231,13 +179,8 @@ static void filter_param_changed(void *data, void *port_data, uint32_t id,
 			pw_log_debug("%s: Props written to the DSP node: ignored", g->dsp_name);
 		return;
 	}
-	/* the target's latency arrives at our outputs: the sink reports it, plus ours */
-	if (id != SPA_PARAM_Latency || p->direction != SPA_DIRECTION_OUTPUT || param == NULL ||
-	    spa_latency_parse(param, &info) < 0 || info.direction != SPA_DIRECTION_INPUT)
-		return;
-	g->downstream = info;
-	g->have_downstream = true;
-	guard_update_latency(g, g->latency_rate);
+	if (id == SPA_PARAM_Latency)
+		latency_port_changed(g, p, param);
 }
 
 static void filter_destroy(void *data)
@@ -410,16 +353,15 @@ static int guard_connect(struct guard *g)
 	struct spa_pod_dynamic_builder b;
 	const struct spa_pod *params[2 + 64];
 	uint32_t offs[SPA_N_ELEMENTS(params)], n = 0;
-	struct spa_process_latency_info process;
 	int res;
 
-	/* the lookahead at the likely rate; process() tells the real one */
-	g->latency_rate = ASSUMED_RATE;
-	g->latency_frames = lookahead_frames(ASSUMED_RATE);
-	process = SPA_PROCESS_LATENCY_INFO_INIT(.rate = g->latency_frames);
+	/* the lookahead at the likely rate until process() tells the real one; the latency
+	 * sums are ours (guard-latency.c) */
+	latency_init(g, ASSUMED_RATE);
 	spa_pod_dynamic_builder_init(&b, NULL, 0, 1024);
-	params[0] = spa_process_latency_build(&b.b, SPA_PARAM_ProcessLatency, &process);
-	res = pw_filter_connect(g->filter, PW_FILTER_FLAG_RT_PROCESS, params, 1);
+	params[0] = latency_build_process(g, &b.b);
+	res = pw_filter_connect(g->filter, PW_FILTER_FLAG_RT_PROCESS | PW_FILTER_FLAG_CUSTOM_LATENCY,
+				params, 1);
 	spa_pod_dynamic_builder_clean(&b);
 	if (res < 0)
 		return res;
