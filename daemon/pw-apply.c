@@ -147,6 +147,11 @@ struct dg_pw_apply {
 	struct pw_metadata *md;
 	struct spa_hook md_listener;
 	uint32_t md_id;
+	/* WirePlumber 0.5 (its "sm-settings" metadata): it links every stream bound for a
+	 * guarded sink into the guard, a smart filter (doc/pipewire-graph.md), so the
+	 * default sink, the streams and the raw sink are left alone */
+	uint32_t sm_settings_id;
+	bool smart_filters;
 	char configured_sink[SINK_NAME_MAX];
 	char default_sink[SINK_NAME_MAX];
 
@@ -521,6 +526,15 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 			return;
 		kind = OBJ_MODULE;
 	} else if (spa_streq(type, PW_TYPE_INTERFACE_Metadata)) {
+		if (spa_streq(spa_dict_lookup(props, "metadata.name"), "sm-settings")) {
+			a->sm_settings_id = id;
+			if (!a->smart_filters)
+				say("routing: WirePlumber 0.5 links streams into the guards "
+				    "(smart filters)");
+			a->smart_filters = true;
+			a->dirty = true;
+			return;
+		}
 		if (a->md != NULL || !spa_streq(spa_dict_lookup(props, "metadata.name"), "default"))
 			return;
 		a->md = pw_registry_bind(a->registry, id, PW_TYPE_INTERFACE_Metadata,
@@ -614,6 +628,11 @@ static void registry_global_remove(void *data, uint32_t id)
 		a->md = NULL;
 		return;
 	}
+	if (a->smart_filters && id == a->sm_settings_id) {
+		/* the session manager went away; whichever comes next says what it does */
+		a->smart_filters = false;
+		return;
+	}
 	if ((o = find_obj(a, id)) == NULL)
 		return;
 	if (o->kind == OBJ_GUARD)
@@ -663,6 +682,7 @@ static void teardown(struct dg_pw_apply *a)
 		a->md = NULL;
 	}
 	a->configured_sink[0] = a->default_sink[0] = '\0';
+	a->smart_filters = false;
 	if (a->registry) {
 		spa_hook_remove(&a->registry_listener);
 		pw_proxy_destroy((struct pw_proxy *)a->registry);
@@ -1241,6 +1261,10 @@ static uint32_t hide_set(struct dg_pw_apply *a, uint32_t *ids, uint32_t max)
 	struct obj *s, *p;
 	uint32_t n = 0;
 
+	/* with smart filters the raw sink is the device users see and pick: a stream
+	 * bound for it plays through the guard */
+	if (a->smart_filters)
+		return 0;
 	spa_list_for_each(c, &a->cards, link) {
 		if (!c->hide_raw_sink)
 			continue;
@@ -1326,7 +1350,8 @@ static void reconcile(struct dg_pw_apply *a)
 				continue;
 			}
 			write_guard(a, c, g);
-			route(a, s, g);
+			if (!a->smart_filters)
+				route(a, s, g);
 		}
 	}
 	hide_raw_sinks(a);

@@ -138,7 +138,6 @@ struct guard {
 	uint32_t latency_frames;        /* the DSP's lookahead: its ProcessLatency */
 	/* what the DSP node's peers report: [0] at its inputs, [1] at its outputs */
 	struct spa_latency_info peer_latency[2][MAX_CHANNELS];
-	bool have_peer_latency;
 
 	struct meter_seqlock meter_lock;
 	struct meters published;

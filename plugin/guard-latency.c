@@ -90,7 +90,7 @@ void latency_update(struct guard *g)
 	sum(g, SPA_DIRECTION_INPUT, &playback);
 	sum(g, SPA_DIRECTION_OUTPUT, &capture);
 	publish_ports(g, &playback, &capture);
-	if (g->sink != NULL && g->have_peer_latency) {
+	if (g->sink != NULL) {
 		spa_pod_builder_init(&b, buffer, sizeof(buffer));
 		params[0] = spa_latency_build(&b, SPA_PARAM_Latency, &playback);
 		pw_stream_update_params(g->sink, params, 1);
@@ -125,7 +125,6 @@ void latency_port_changed(struct guard *g, const struct dsp_port *p, const struc
 	if (param == NULL || spa_latency_parse(param, &info) < 0 || info.direction == p->direction)
 		return;
 	g->peer_latency[p->direction == SPA_DIRECTION_INPUT ? 0 : 1][p->channel] = info;
-	g->have_peer_latency = true;
 	latency_update(g);
 }
 

@@ -387,7 +387,11 @@ static int guard_connect(struct guard *g)
 				    PW_STREAM_FLAG_RT_PROCESS,
 				params, n);
 	spa_pod_dynamic_builder_clean(&b);
-	return res;
+	if (res < 0)
+		return res;
+	/* the lookahead is there before any peer reports anything */
+	latency_update(g);
+	return 0;
 }
 
 /* target_props: the sink's properties when known (rules mode), for its description
@@ -449,6 +453,15 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	}
 	set_default(sink_props, PW_KEY_MEDIA_NAME, g->node_name);
 	set_default(sink_props, PW_KEY_NODE_GROUP, group);
+	/* a smart filter of its target for WirePlumber 0.5, which then links every stream
+	 * bound for the target into the guard (doc/pipewire-graph.md); other session
+	 * managers ignore these */
+	set_default(sink_props, PW_KEY_NODE_LINK_GROUP, group);
+	set_default(sink_props, "filter.smart", "true");
+	set_default(sink_props, "filter.smart.name", "dacguard");
+	if (pw_properties_get(sink_props, "filter.smart.target") == NULL)
+		pw_properties_setf(sink_props, "filter.smart.target", "{ \"node.name\": \"%s\" }",
+				   target);
 	/* the sink's own volume is a slider before the DSP: it shapes what the monitor
 	 * ports hand the DSP node */
 	pw_properties_set(sink_props, "monitor.channel-volumes", "true");
