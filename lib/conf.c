@@ -258,9 +258,7 @@ static int parse_buffer(struct parser *p, struct dg_config *cfg)
 	unsigned seen = 0;
 	int vlen, res;
 
-	if ((res = dg_json_check_buffer(&p->ctx)) < 0)
-		return res;
-	spa_json_init(&top, p->ctx.data, p->ctx.len);
+	dg_json_start(&p->ctx, &top);
 	while ((res = dg_json_next_key(&p->ctx, &top, "", k, sizeof(k), &at)) > 0) {
 		size_t i, n = sizeof(top_keys) / sizeof(top_keys[0]);
 		double d;

@@ -112,6 +112,11 @@ struct dg_json_ctx {
 	size_t len;
 	struct dg_errors *errors;
 	unsigned n_errors;       /* errors in this buffer */
+	/* Set by dg_json_start(): */
+	const char *stop;        /* no token is read at or after this: the first syntax error */
+	const char *syntax_at;   /* where that error is reported; NULL when there is none */
+	char syntax_msg[128];
+	const char *closed;      /* the bracket that ended the container read last */
 };
 
 /* line/column of p inside ctx's buffer. */
@@ -125,19 +130,21 @@ void dg_json_warning(struct dg_json_ctx *ctx, const char *p, const char *key, co
 /* Builds a key path for messages ("devices[2].outputs[0]"); truncation is harmless. */
 void dg_json_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Checks what spa_json lets through: NUL bytes. Returns 0 or -EINVAL (reported). */
-int dg_json_check_buffer(struct dg_json_ctx *ctx);
+/* Checks the syntax of the whole buffer (doc/formats.md, "Syntax and errors"); sets top to
+ * its top level. The first syntax error is not reported here but by the getters below
+ * when the parse reaches it, so that it names the key being read; spa_json never reads
+ * past it. Every parse of a buffer starts here. */
+void dg_json_start(struct dg_json_ctx *ctx, struct spa_json *top);
 
 /* Next key of an object: 1 with key copied (unescaped) and *at set to its token, 0 at the
- * end of the object (a missing or wrong closing bracket is an error, and so is anything
- * left after the end of the top level), negative on error. The loaders stop at the first
- * error of a buffer: spa_json cannot resynchronise reliably. */
+ * end of the object, negative on error (reported). The loaders stop at the first error of
+ * a buffer. */
 int dg_json_next_key(struct dg_json_ctx *ctx, struct spa_json *obj, const char *path,
 		     char *key, size_t size, const char **at);
 /* Next value after a key: sets *val and *len (> 0) or reports "missing value". */
 int dg_json_next_value(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
 		       const char *key_at, const char **val, int *len);
-/* Next element of an array: 1, 0 at its end (closing bracket checked), negative on error. */
+/* Next element of an array: 1, 0 at its end, negative on error. */
 int dg_json_next_elem(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,
 		      const char **val, int *len);
 
