@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* dacguard.conf loader, and the whole tests/data/conf corpus: every bad-*.conf starts with
- * "# expect LINE:COL KEY" (KEY "-" for none) and must fail there; every good-*.conf loads. */
+ * "# expect LINE:COL KEY: MESSAGE" (KEY "-" for none) and must fail with exactly that, on
+ * every libspa version; every good-*.conf loads. The bad files' errors are printed, so
+ * runs against different libspa versions can be compared. */
 #include "config.h"
 
 #include <dirent.h>
@@ -96,63 +98,84 @@ static int load_any(const char *name, const char *data, size_t len, struct dg_er
 	return res;
 }
 
+/* "# expect L:C KEY: MESSAGE" on the first line of data. */
+static bool parse_expect(const char *data, struct capture *want)
+{
+	char rest[768], *sep;
+
+	memset(want, 0, sizeof(*want));
+	if (sscanf(data, "# expect %d:%d %767[^\n]", &want->line, &want->col, rest) != 3 ||
+	    !(sep = strstr(rest, ": ")))
+		return false;
+	*sep = '\0';
+	snprintf(want->key, sizeof(want->key), "%.255s", strcmp(rest, "-") == 0 ? "" : rest);
+	snprintf(want->msg, sizeof(want->msg), "%.511s", sep + 2);
+	return true;
+}
+
+static void check_bad(const char *name, const char *data, int res, const struct capture *c)
+{
+	struct capture want;
+
+	printf("%s:%d:%d: %s%s%s\n", name, c->line, c->col, c->key, *c->key ? ": " : "", c->msg);
+	DG_CHECK_INT(res, -EINVAL);
+	DG_CHECK_INT(c->n_errors, 1);
+	if (!parse_expect(data, &want)) {
+		fprintf(stderr, "%s: no '# expect L:C KEY: MESSAGE' line\n", name);
+		DG_CHECK(!"corpus file without expectation");
+		return;
+	}
+	if (c->line != want.line || c->col != want.col || strcmp(c->key, want.key) != 0 ||
+	    strcmp(c->msg, want.msg) != 0)
+		fprintf(stderr, "%s: got %d:%d '%s' (%s), expected %d:%d '%s' (%s)\n", name,
+			c->line, c->col, c->key, c->msg, want.line, want.col, want.key, want.msg);
+	DG_CHECK_INT(c->line, want.line);
+	DG_CHECK_INT(c->col, want.col);
+	DG_CHECK_STR(c->key, want.key);
+	DG_CHECK_STR(c->msg, want.msg);
+}
+
 static void test_corpus(void)
 {
-	DIR *dp = opendir(CORPUS);
-	struct dirent *e;
-	int n_bad = 0, n_good = 0;
+	struct dirent **names;
+	int n, n_bad = 0, n_good = 0;
 
-	DG_CHECK(dp != NULL);
-	if (!dp)
-		return;
-	while ((e = readdir(dp))) {
-		char path[PATH_MAX], key[256];
+	/* sorted, so the printed errors of two runs can be compared line by line */
+	n = scandir(CORPUS, &names, NULL, alphasort);
+	DG_CHECK(n > 0);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char path[PATH_MAX];
 		struct capture c;
 		struct dg_errors errors = sink(&c);
-		int line = 0, col = 0, res;
 		char *data;
 		size_t len;
+		int res;
 
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", CORPUS, e->d_name);
-		if (dg_read_file(path, &data, &len) < 0) {
-			DG_CHECK(!"corpus file unreadable");
+		snprintf(path, sizeof(path), "%s/%s", CORPUS, name);
+		if (name[0] == '.' || dg_read_file(path, &data, &len) < 0) {
+			DG_CHECK(name[0] == '.' || !"corpus file unreadable");
+			free(names[i]);
 			continue;
 		}
-		res = load_any(e->d_name, data, len, &errors);
-		if (strncmp(e->d_name, "good-", 5) == 0) {
+		res = load_any(name, data, len, &errors);
+		if (strncmp(name, "good-", 5) == 0) {
 			n_good++;
 			if (res != 0 || c.n_errors)
-				fprintf(stderr, "%s: %d:%d: %s: %s\n", e->d_name, c.line, c.col,
-					c.key, c.msg);
+				fprintf(stderr, "%s: %d:%d: %s: %s\n", name, c.line, c.col, c.key,
+					c.msg);
 			DG_CHECK_INT(res, 0);
 			DG_CHECK_INT(c.n_errors, 0);
-		} else if (strncmp(e->d_name, "bad-", 4) == 0) {
+		} else if (strncmp(name, "bad-", 4) == 0) {
 			n_bad++;
-			if (sscanf(data, "# expect %d:%d %255[^\n]", &line, &col, key) != 3) {
-				fprintf(stderr, "%s: no '# expect L:C KEY' line\n", e->d_name);
-				DG_CHECK(!"corpus file without expectation");
-			} else {
-				if (strcmp(key, "-") == 0)
-					key[0] = '\0';
-				if (c.line != line || c.col != col || strcmp(c.key, key) != 0)
-					fprintf(stderr, "%s: got %d:%d '%s' (%s), expected %d:%d '%s'\n",
-						e->d_name, c.line, c.col, c.key, c.msg, line, col,
-						key);
-				DG_CHECK_INT(c.line, line);
-				DG_CHECK_INT(c.col, col);
-				DG_CHECK_STR(c.key, key);
-			}
-			DG_CHECK_INT(res, -EINVAL);
-			DG_CHECK_INT(c.n_errors, 1);
-			DG_CHECK(c.msg[0] != '\0');
+			check_bad(name, data, res, &c);
 		}
 		free(data);
+		free(names[i]);
 	}
-	closedir(dp);
-	DG_CHECK(n_bad >= 40);
-	DG_CHECK(n_good >= 3);
+	free(names);
+	DG_CHECK(n_bad >= 55);
+	DG_CHECK(n_good >= 4);
 }
 
 static void test_messages(void)
@@ -194,6 +217,43 @@ static void test_nul(void)
 	DG_CHECK_NEAR(cfg.max_spl_db, 85.0, 0.0);
 }
 
+/* What the corpus cannot hold (its files start with their expectation): a byte order
+ * mark; and what no schema lets a parse reach: brackets nested deeper than the syntax
+ * check follows. And what strings decode to. */
+static void test_syntax(void)
+{
+	struct capture c;
+	struct dg_errors errors = sink(&c);
+	struct dg_config cfg;
+	char deep[128];
+	const char *s;
+	int n;
+
+	dg_config_defaults(&cfg);
+	s = "\xef\xbb\xbf" "dacguard.max-spl-db = 80\n";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), true, NULL, &errors), -EINVAL);
+	DG_CHECK_INT(c.line, 1);
+	DG_CHECK_INT(c.col, 1);
+	DG_CHECK_STR(c.msg, "UTF-8 byte order mark (save the file without it)");
+
+	errors = sink(&c);
+	n = snprintf(deep, sizeof(deep), "dacguard.devices = ");
+	memset(deep + n, '[', 40);
+	deep[n + 40] = '\0';
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", deep, strlen(deep), true, NULL, &errors),
+		     -EINVAL);
+	DG_CHECK_INT(c.n_errors, 1);
+
+	/* Escapes decode the same on every libspa version, surrogate pairs above U+1FFFF too. */
+	errors = sink(&c);
+	s = "dacguard.default-headphone = \"\\ud840\\udc00\\ud83d\\ude00\\u00e9\\t\\\"\\/\"";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), true, NULL, &errors), 0);
+	DG_CHECK_STR(cfg.default_headphone, "\xf0\xa0\x80\x80\xf0\x9f\x98\x80\xc3\xa9\t\"/");
+	s = "dacguard.default-headphone = \"\\u0041\\u0062c\"";
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", s, strlen(s), true, NULL, &errors), 0);
+	DG_CHECK_STR(cfg.default_headphone, "Abc");
+}
+
 static void test_defaults(void)
 {
 	struct dg_config cfg;
@@ -210,6 +270,7 @@ static void test_defaults(void)
 
 	/* An empty file, or one of comments, changes nothing. */
 	DG_CHECK_INT(dg_config_load_string(&cfg, "t", "# nothing\n", 10, false, NULL, NULL), 0);
+	DG_CHECK_INT(dg_config_load_string(&cfg, "t", "# nothing", 9, false, NULL, NULL), 0);
 	DG_CHECK_INT(dg_config_load_string(&cfg, "t", "", 0, false, NULL, NULL), 0);
 	DG_CHECK_NEAR(cfg.max_spl_db, 85.0, 0.0);
 }
@@ -490,6 +551,7 @@ int main(void)
 	test_corpus();
 	test_messages();
 	test_nul();
+	test_syntax();
 	test_defaults();
 	test_good_values();
 	test_override_order();
