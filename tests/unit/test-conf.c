@@ -174,8 +174,8 @@ static void test_corpus(void)
 		free(names[i]);
 	}
 	free(names);
-	DG_CHECK(n_bad >= 55);
-	DG_CHECK(n_good >= 4);
+	DG_CHECK(n_bad >= 70);
+	DG_CHECK(n_good >= 6);
 }
 
 static void test_messages(void)
