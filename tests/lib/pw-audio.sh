@@ -4,8 +4,9 @@
 # pw-audio.sh: play WAV files into a node and record a sink of a session made
 # with pw-session.sh, and check what was recorded.
 #
-# Source it after pw-session.sh, and set GUARD (the node played into by default)
-# and DG_WAV_PEAK (tests/pipewire/wav-peak) before using it.
+# Source it after pw-session.sh, and set GUARD (the node played into by default),
+# DG_WAV_PEAK (tests/pipewire/wav-peak) and DG_WAV_INTACT (tests/pipewire/wav-intact)
+# before using it.
 #
 #   . "$srcdir/tests/lib/pw-session.sh"
 #   . "$srcdir/tests/lib/pw-audio.sh"
@@ -15,6 +16,7 @@
 #   play "$PW_SESSION_DIR/sine.wav"
 #   record_stop
 #   check_wav "$PW_SESSION_DIR/rec.wav" --max-db -30
+#   check_intact "$PW_SESSION_DIR/sine.wav" "$PW_SESSION_DIR/rec.wav" --gain-db -30
 #
 # Settings (read when a helper runs):
 #   PW_AUDIO_NAME          node names: the recorder is PW_AUDIO_NAME-record, the
@@ -26,7 +28,7 @@
 #
 # Helpers:
 #   make_wav FILE SOX-EFFECTS...  a 48 kHz stereo float WAV made by sox (pw-cat
-#                                 plays float as is)
+#                                 plays float as is), ending in 100 ms of silence
 #   record_start SINK FILE        records SINK (its monitor) into FILE, returns
 #                                 once linked
 #   record_more MS                returns once the recording holds MS more
@@ -44,15 +46,24 @@
 #   play_wait                     waits for play_bg's player, fails if it failed
 #   check_wav FILE ARGS...        wav-peak FILE ARGS (fails the test if it does),
 #                                 its first line in the test log
+#   check_intact PLAYED RECORDED ARGS...
+#                                 wav-intact PLAYED RECORDED ARGS (fails the test
+#                                 if it does): RECORDED is PLAYED at the guard's
+#                                 gain, whole; its summary line in the test log,
+#                                 its whole report in INTACT_OUT
+#   intact_transition N           "RECORDED PLAYED": the frames where check_intact
+#                                 saw the Nth gain step
 
 PW_AUDIO_NAME=${PW_AUDIO_NAME:-dg-test}
 PW_AUDIO_RECORD_PROPS=${PW_AUDIO_RECORD_PROPS:-}
 
+# The silence at the end: pw-cat (0.3.65 and 1.4 alike) drops a file's last partial
+# buffer when it drains, so that is all it may drop.
 make_wav()
 {
 	local out=$1
 	shift
-	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@"
+	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@" pad 0 0.1
 }
 
 record_start()
@@ -115,4 +126,21 @@ check_wav()
 		pw_session_fail "wav-peak $*"
 	fi
 	echo "# wav-peak $*: $(echo "$out" | head -n1)" >&2
+}
+
+check_intact()
+{
+	local err=$PW_SESSION_DIR/intact.err args=${*//"$PW_SESSION_DIR/"/}
+	if ! INTACT_OUT=$("$DG_WAV_INTACT" "$@" 2>"$err"); then
+		echo "$INTACT_OUT" >&2
+		cat "$err" >&2
+		pw_session_fail "wav-intact $args"
+	fi
+	echo "# wav-intact $args: $(echo "$INTACT_OUT" | head -n1)" >&2
+}
+
+intact_transition()
+{
+	sed -n "s/^transition $1 at recorded frame \([0-9]*\), played frame \(-\{0,1\}[0-9]*\) .*/\1 \2/p" \
+		<<<"$INTACT_OUT"
 }
