@@ -319,21 +319,36 @@ pw_wait_node_prop()
 	echo "$id"
 }
 
+# one pw-dump per poll: a recording starts that much sooner
 _pw_linked()
 {
-	local a b
-	a=$(pw_node_id "$1")
-	b=$(pw_node_id "$2")
-	[ -n "$a" ] && [ -n "$b" ] || return 1
-	_pw_dump | jq -e --argjson a "$a" --argjson b "$b" \
-		'[.[] | select(.type == "PipeWire:Interface:Link")
-		      | select(.info["output-node-id"] == $a and .info["input-node-id"] == $b)]
-		 | length > 0' >/dev/null
+	_pw_dump | jq -e --arg a "$1" --arg b "$2" '
+		[.[] | select(.type == "PipeWire:Interface:Node")] as $n
+		| [$n[] | select(.info.props["node.name"] == $a) | .id][0] as $ia
+		| [$n[] | select(.info.props["node.name"] == $b) | .id][0] as $ib
+		| $ia != null and $ib != null and
+		  any(.[] | select(.type == "PipeWire:Interface:Link");
+		      .info["output-node-id"] == $ia and .info["input-node-id"] == $ib)' >/dev/null
 }
 
 pw_wait_linked()
 {
 	pw_wait_for "a link $1 -> $2" _pw_linked "$1" "$2"
+}
+
+_pw_input_linked()
+{
+	_pw_dump | jq -e --arg n "$1" '
+		[.[] | select(.type == "PipeWire:Interface:Node")
+		     | select(.info.props["node.name"] == $n) | .id][0] as $id
+		| $id != null and
+		  any(.[] | select(.type == "PipeWire:Interface:Link"); .info["input-node-id"] == $id)' \
+		>/dev/null
+}
+
+pw_wait_port_links()
+{
+	pw_wait_for "a link to $1" _pw_input_linked "$1"
 }
 
 pw_log_has()
