@@ -144,3 +144,35 @@ intact_transition()
 	sed -n "s/^transition $1 at recorded frame \([0-9]*\), played frame \(-\{0,1\}[0-9]*\) .*/\1 \2/p" \
 		<<<"$INTACT_OUT"
 }
+
+# Pulse clients, through the pipewire-pulse of a session started with
+# PW_SESSION_PULSE=1; the player's node is PW_AUDIO_NAME-paplay:
+#   paplay_fg FILE [SINK]   plays FILE with paplay into the sink named SINK
+#                           (default $GUARD), returns when done
+#   paplay_bg FILE [SINK]   the same in the background; returns once the player
+#                           is linked to SINK (its pid in _paplay_pid)
+#   paplay_wait             waits for paplay_bg's player, fails if it failed
+_paplay()
+{
+	paplay --device="${2:-$GUARD}" --client-name="$PW_AUDIO_NAME" \
+		--property=node.name="$PW_AUDIO_NAME-paplay" "$1"
+}
+
+paplay_fg()
+{
+	_paplay "$@" >"$PW_SESSION_DIR/paplay.log" 2>&1 ||
+		pw_session_fail "paplay failed: $(cat "$PW_SESSION_DIR/paplay.log")"
+}
+
+paplay_bg()
+{
+	_paplay "$@" >"$PW_SESSION_DIR/paplay.log" 2>&1 &
+	_paplay_pid=$!
+	pw_wait_linked "$PW_AUDIO_NAME-paplay" "${2:-$GUARD}"
+}
+
+paplay_wait()
+{
+	wait "$_paplay_pid" ||
+		pw_session_fail "paplay failed: $(cat "$PW_SESSION_DIR/paplay.log")"
+}

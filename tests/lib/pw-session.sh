@@ -29,21 +29,31 @@
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
 #   PW_SESSION_WIREPLUMBER=0 start no session manager
+#   PW_SESSION_PULSE=1       also start pipewire-pulse, the PulseAudio server
+#                            desktops run (its stock config), so that pactl,
+#                            paplay and other Pulse clients reach the session
 #   PW_SESSION_PRELOAD       LD_PRELOAD for the pipewire server only (sanitizers)
 #   PW_SESSION_TIMEOUT       seconds every wait gives up after (default 20)
 #
 # Start/stop:
-#   pw_session_start        dbus-daemon (private bus), pipewire, wireplumber;
-#                           returns once the server answers and WirePlumber has
-#                           created the "default" metadata. Exports
+#   pw_session_start        dbus-daemon (private bus), pipewire, wireplumber,
+#                           pipewire-pulse if asked for; returns once the server
+#                           answers, WirePlumber has created the "default"
+#                           metadata and `pactl info` gets an answer. Exports
 #                           XDG_RUNTIME_DIR, PIPEWIRE_RUNTIME_DIR, PIPEWIRE_REMOTE,
-#                           DBUS_SESSION_BUS_ADDRESS, PW_SESSION_DIR (scratch dir).
+#                           DBUS_SESSION_BUS_ADDRESS, PW_SESSION_DIR (scratch dir);
+#                           with pipewire-pulse also PULSE_RUNTIME_PATH (its own
+#                           runtime dir) and PULSE_SERVER.
 #                           WirePlumber runs without hardware monitors: its
 #                           version decides between a 0.4 Lua config and a 0.5
 #                           wireplumber.conf.d fragment.
-#   pw_session_restart      stops WirePlumber and PipeWire and starts them again
-#                           the same way (config, environment, logs appended);
-#                           returns once they are ready, as pw_session_start.
+#   pw_session_restart [CMD...]
+#                           stops pipewire-pulse, WirePlumber and PipeWire, runs
+#                           CMD if given (to change what they read when they
+#                           start, e.g. WirePlumber's state files), and starts
+#                           them again the same way (config, environment, logs
+#                           appended); returns once they are ready, as
+#                           pw_session_start.
 #   pw_session_stop         what the EXIT trap does (idempotent).
 #   pw_session_fail MSG     print MSG and the logs, exit 1.
 #   pw_session_skip MSG     exit 77 (meson: skipped).
@@ -62,6 +72,11 @@
 #                                   satisfies every comparison, prints its id; one
 #                                   pw-dump per poll, so the wait ends within one
 #                                   poll of the change (timings measured with it)
+#   pw_channel_volume ID            the first of the channelVolumes in node ID's
+#                                   Props (linear: pactl's and wpctl's volume,
+#                                   cubed)
+#   pw_wait_channel_volume ID 'OP VALUE'
+#                                   waits until it satisfies the comparison
 #   pw_wait_for DESCRIPTION CMD...  waits until CMD succeeds
 #   pw_wait_port_links NODE         waits until some link ends at NODE's input
 #   pw_wait_linked NODE_A NODE_B    waits until a link goes from NODE_A to NODE_B
@@ -71,15 +86,26 @@
 #                                   volumes in $XDG_STATE_HOME/wireplumber/
 #                                   restore-stream, 0.5 SPA-JSON and
 #                                   stream-properties)
+#
+# Desktop clients (PW_SESSION_PULSE=1; wpctl takes the ids pw_node_id prints):
+#   pw_pulse_list TYPE              "index<TAB>node.name" of every object of TYPE
+#                                   (sinks, sink-inputs, sources, source-outputs)
+#                                   pactl lists
+#   pw_pulse_index TYPE NAME        pactl index of the TYPE whose node.name is
+#                                   NAME, or nothing
+#   pw_wait_pulse_index TYPE NAME   waits until pactl lists it, prints its index
 
 PW_SESSION_TIMEOUT=${PW_SESSION_TIMEOUT:-20}
 PW_SESSION_WIREPLUMBER=${PW_SESSION_WIREPLUMBER:-1}
+PW_SESSION_PULSE=${PW_SESSION_PULSE:-0}
 _pw_session_objects=""
 _pw_session_modules=""
 _pw_session_pids=()
-# slots of pipewire and wireplumber in _pw_session_pids, for pw_session_restart
+# slots of pipewire, wireplumber and pipewire-pulse in _pw_session_pids, for
+# pw_session_restart
 _pw_session_pw_i=
 _pw_session_wp_i=
+_pw_session_pulse_i=
 _pw_session_card=0
 _pw_session_stopped=0
 
@@ -319,6 +345,23 @@ pw_wait_node_prop()
 	echo "$id"
 }
 
+pw_channel_volume()
+{
+	_pw_dump | jq -r --argjson id "$1" \
+		'[.[] | select(.id == $id) | .info.params.Props // [] | .[]
+		      | .channelVolumes // empty][0][0] // empty'
+}
+
+_pw_channel_volume_is()
+{
+	_pw_value_is "$(pw_channel_volume "$1")" "$2"
+}
+
+pw_wait_channel_volume()
+{
+	pw_wait_for "channelVolumes of node $1 to be $2" _pw_channel_volume_is "$1" "$2"
+}
+
 # one pw-dump per poll: a recording starts that much sooner
 _pw_linked()
 {
@@ -354,6 +397,28 @@ pw_wait_port_links()
 pw_log_has()
 {
 	grep -Eq "$1" "$PW_SESSION_DIR/pipewire.log"
+}
+
+pw_pulse_list()
+{
+	pactl --format=json list "$1" 2>/dev/null |
+		jq -r '.[] | "\(.index)\t\(.properties["node.name"] // "")"'
+}
+
+pw_pulse_index()
+{
+	pw_pulse_list "$1" | awk -F'\t' -v n="$2" '$2 == n { print $1; exit }'
+}
+
+_pw_pulse_has()
+{
+	[ -n "$(pw_pulse_index "$1" "$2")" ]
+}
+
+pw_wait_pulse_index()
+{
+	pw_wait_for "pactl to list $1 $2" _pw_pulse_has "$1" "$2"
+	pw_pulse_index "$1" "$2"
 }
 
 _pw_session_write_conf()
@@ -476,6 +541,16 @@ _pw_session_run_wireplumber()
 	pw_wait_for "wireplumber" _pw_session_wp_ready
 }
 
+# pipewire-pulse (slot _pw_session_pulse_i) with the stock pipewire-pulse.conf,
+# logging to pipewire-pulse.log
+_pw_session_run_pulse()
+{
+	PIPEWIRE_DEBUG=${PIPEWIRE_DEBUG:-3} \
+		pipewire-pulse >>"$PW_SESSION_DIR/pipewire-pulse.log" 2>&1 &
+	_pw_session_pids[_pw_session_pulse_i]=$!
+	pw_wait_for "pipewire-pulse" pactl info
+}
+
 pw_session_start()
 {
 	local sysmoddir
@@ -485,6 +560,11 @@ pw_session_start()
 	done
 	if [ "$PW_SESSION_WIREPLUMBER" = 1 ]; then
 		command -v wireplumber >/dev/null || pw_session_skip "wireplumber not installed"
+	fi
+	if [ "$PW_SESSION_PULSE" = 1 ]; then
+		for cmd in pipewire-pulse pactl paplay; do
+			command -v "$cmd" >/dev/null || pw_session_skip "$cmd not installed"
+		done
 	fi
 
 	PW_SESSION_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pw-session.XXXXXX")
@@ -498,7 +578,7 @@ pw_session_start()
 	export XDG_STATE_HOME=$PW_SESSION_DIR/state
 	export XDG_DATA_HOME=$PW_SESSION_DIR/data
 	export PIPEWIRE_REMOTE=pipewire-0
-	unset PIPEWIRE_CONFIG_DIR PIPEWIRE_CONFIG_NAME PULSE_SERVER
+	unset PIPEWIRE_CONFIG_DIR PIPEWIRE_CONFIG_NAME PULSE_SERVER PULSE_RUNTIME_PATH
 	mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_DATA_HOME"
 	chmod 700 "$XDG_RUNTIME_DIR"
 
@@ -527,18 +607,28 @@ pw_session_start()
 		_pw_session_wp_i=${#_pw_session_pids[@]}
 		_pw_session_run_wireplumber
 	fi
+
+	if [ "$PW_SESSION_PULSE" = 1 ]; then
+		export PULSE_RUNTIME_PATH=$PW_SESSION_DIR/pulse
+		export PULSE_SERVER=unix:$PULSE_RUNTIME_PATH/native
+		mkdir -m 700 "$PULSE_RUNTIME_PATH"
+		_pw_session_pulse_i=${#_pw_session_pids[@]}
+		_pw_session_run_pulse
+	fi
 }
 
 pw_session_restart()
 {
 	local i pid
 	[ -n "$_pw_session_pw_i" ] || pw_session_fail "no pipewire to restart"
-	for i in $_pw_session_wp_i $_pw_session_pw_i; do
+	for i in $_pw_session_pulse_i $_pw_session_wp_i $_pw_session_pw_i; do
 		pid=${_pw_session_pids[i]}
 		kill -TERM "$pid"
 		wait "$pid" 2>/dev/null || true
 		_pw_session_pids[i]=
 	done
+	[ $# -eq 0 ] || "$@" || pw_session_fail "pw_session_restart: '$*' failed"
 	_pw_session_run_pipewire
 	[ -z "$_pw_session_wp_i" ] || _pw_session_run_wireplumber
+	[ -z "$_pw_session_pulse_i" ] || _pw_session_run_pulse
 }
