@@ -49,8 +49,8 @@
 #   check_intact PLAYED RECORDED ARGS...
 #                                 wav-intact PLAYED RECORDED ARGS (fails the test
 #                                 if it does): RECORDED is PLAYED at the guard's
-#                                 gain, whole; its summary line in the test log,
-#                                 its whole report in INTACT_OUT
+#                                 gain, whole; its summary line and transitions in
+#                                 the test log, its whole report in INTACT_OUT
 #   intact_transition N           "RECORDED PLAYED": the frames where check_intact
 #                                 saw the Nth gain step
 
@@ -137,6 +137,7 @@ check_intact()
 		pw_session_fail "wav-intact $args"
 	fi
 	echo "# wav-intact $args: $(echo "$INTACT_OUT" | head -n1)" >&2
+	echo "$INTACT_OUT" | tail -n +2 | sed 's/^/#   /' >&2
 }
 
 intact_transition()
