@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Full-scale and over-full-scale signals through a guard at -20 dBFS: the DAC
 # sink's monitor never carries a sample above -20 dBFS, and the audio arrives
-# (its peak is near -20: the gain cap maps full scale to the ceiling).
+# (its peak is near -20: the gain cap maps full scale to the ceiling), all of it:
+# sample for sample the played file at -20 dB, the limiter's work aside.
 . "$(dirname "$0")/common.sh"
 
 start_with_guard 'dacguard.ceiling-db = -20'
@@ -23,6 +24,7 @@ for sig in sine square noise sine+12 square+30; do
 	play_wait
 	record_stop
 	check_wav "$d/rec-$sig.wav" --max-db -20 --expect-db -20 --tolerance 1
+	check_intact "$d/$sig.wav" "$d/rec-$sig.wav" --gain-db -20
 	pw_wait_prop "$GUARD_ID" dacguard.peak-db '<= -20'
 done
 # over-full-scale input needs the limiter: it reports gain reduction

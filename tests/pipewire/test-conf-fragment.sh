@@ -23,4 +23,5 @@ pw_wait_prop "$GUARD_ID" dacguard.peak-db '> -31'
 play_wait
 record_stop
 check_wav "$PW_SESSION_DIR/rec.wav" --max-db -30 --expect-db -30 --tolerance 1
+check_intact "$PW_SESSION_DIR/sine.wav" "$PW_SESSION_DIR/rec.wav" --gain-db -30
 echo "ok"

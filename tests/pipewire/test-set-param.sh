@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The Props surface with audio flowing: lower (-20 -> -40) takes effect at once,
-# raise (-40 -> -25) ramps and stays within; a write above the hard ceiling is
+# raise (-40 -> -25) ramps and stays within, and the audio stays whole and
+# sample-exact at each ceiling and in between; a write above the hard ceiling is
 # clamped to it; NaN/inf, strings for numbers, read-only and unknown keys are
 # refused and change nothing; output/mode/headphone are stored and published.
 . "$(dirname "$0")/common.sh"
@@ -9,7 +10,8 @@
 start_with_guard 'dacguard.ceiling-db = -20 dacguard.hard-ceiling-db = -10'
 id=$GUARD_ID
 d=$PW_SESSION_DIR
-make_wav "$d/long.wav" synth 12 sine 997 gain -n 0
+# a sweep: each recording of a part of it has one place in it (a steady sine repeats)
+make_wav "$d/long.wav" synth 12 sine 200:2000 gain -n 0
 
 record_start "$DAC" "$d/rec-lower.wav"
 play_bg "$d/long.wav"
@@ -22,12 +24,14 @@ pw_wait_prop "$id" dacguard.peak-db '<= -40'
 record_more 300
 record_stop
 check_wav "$d/rec-lower.wav" --max-db -20 --expect-db -20 --tolerance 1
+check_intact "$d/long.wav" "$d/rec-lower.wav" --gain-db -20 --gain-db -40 --partial
 
 record_start "$DAC" "$d/rec-low.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -41'
 record_more 300
 record_stop
 check_wav "$d/rec-low.wav" --max-db -40 --expect-db -40 --tolerance 1
+check_intact "$d/long.wav" "$d/rec-low.wav" --gain-db -40 --partial
 
 record_start "$DAC" "$d/rec-raise.wav"
 set_props "$id" '"dacguard.ceiling-db" -25'
@@ -36,6 +40,8 @@ pw_wait_prop "$id" dacguard.peak-db '> -25.5'
 record_more 300
 record_stop
 check_wav "$d/rec-raise.wav" --max-db -25 --expect-db -25 --tolerance 1
+# ... a ramp as long as the guard's, from -40 to -25
+check_intact "$d/long.wav" "$d/rec-raise.wav" --gain-db -40 --gain-db -25 --partial
 
 # above the hard ceiling: clamped to it, with a warning naming the key
 set_props "$id" '"dacguard.ceiling-db" 0.0'
@@ -48,6 +54,7 @@ pw_wait_prop "$id" dacguard.peak-db '> -10.5'
 record_more 300
 record_stop
 check_wav "$d/rec-clamp.wav" --max-db -10 --expect-db -10 --tolerance 1
+check_intact "$d/long.wav" "$d/rec-clamp.wav" --gain-db -10 --partial
 play_wait
 
 set_props "$id" '"dacguard.ceiling-db" -33'
