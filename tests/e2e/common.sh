@@ -188,6 +188,37 @@ daemon_wait_log()
 	pw_wait_for "dacguardd to log /$1/" daemon_log_has "$1"
 }
 
+# WirePlumber 0.5 (its sm-settings metadata) links every stream bound for the K3 into
+# the guard, a smart filter; with 0.4 dacguardd makes the guard the default sink and
+# moves streams to it (doc/pipewire-graph.md)
+e2e_smart_filters()
+{
+	_pw_dump | jq -e '[.[] | select(.type == "PipeWire:Interface:Metadata")
+		| select(.props["metadata.name"] == "sm-settings")] | length > 0' >/dev/null
+}
+
+# e2e_default_sink [KEY]: the sink named in the default metadata's KEY (the one a user
+# or dacguardd configured; default.audio.sink: the one in use)
+e2e_default_sink()
+{
+	pw-metadata -n default 0 "${1:-default.configured.audio.sink}" 2>/dev/null |
+		sed -n "s/.*value:'\([^']*\)'.*/\1/p" | jq -r '.name // empty' 2>/dev/null
+}
+
+# e2e_wait_routing: returns once a stream for the default sink plays through the guard
+# (0.4: the guard has become the default sink; 0.5: nothing to wait for, the DAC stays
+# the default). Sets E2E_ROUTING to "smart-filter" or "default-sink".
+e2e_wait_routing()
+{
+	if e2e_smart_filters; then
+		E2E_ROUTING=smart-filter
+	else
+		E2E_ROUTING=default-sink
+		pw_wait_for "the guard to be the default sink" \
+			eval '[ "$(e2e_default_sink)" = "$GUARD" ]'
+	fi
+}
+
 # float comparison within 0.1 dB
 e2e_close()
 {
