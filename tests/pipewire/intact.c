@@ -404,13 +404,16 @@ int intact_check(const struct wav *played, const struct wav *rec, long offset,
 
 	memset(r, 0, sizeof(*r));
 	count_length(played, rec, offset, o, r);
-	/* A capture stream that joins a running sink gets nothing in its first cycle: a
-	 * recording made during the playback starts with its first sound. */
-	if (o->partial) {
+	/* A capture stream that joins a running sink gets nothing in its first cycle, and
+	 * channels linked one by one come in one by one: a recording started during the
+	 * playback starts where the last of its channels starts to sound (a channel
+	 * that never does is checked as it is). One started before it has no excuse. */
+	for (size_t c = 0; o->partial && offset < 0 && c < ch; c++) {
 		long t = 0;
-		while (t < nr && is_zero(rec->samples + (size_t) t * ch, ch, o->tolerance))
+		while (t < nr && fabsf(rec->samples[(size_t) t * ch + c]) <= ZERO + o->tolerance)
 			t++;
-		k0 = t - offset > k0 ? t - offset : k0;
+		if (t < nr && t - offset > k0)
+			k0 = t - offset;
 	}
 	if (lim == NULL)
 		return -ENOMEM;

@@ -20,6 +20,7 @@
  *       --delay N | --pad N       N frames of silence before | after
  *       --cut N | --cut-start N   drops the last | first N frames
  *       --zero START LEN PERIOD   zeroes LEN frames at START, START + PERIOD, ...
+ *       --mute START LEN CH       zeroes channel CH for LEN frames from START
  *       --set FRAME CH VALUE      one sample
  *       --mul FRAME CH FACTOR     one sample times FACTOR
  *       --splice FILE FRAME       frames from FRAME on are FILE's (same channels)
@@ -308,6 +309,13 @@ static int edit_op(struct wav *w, int argc, char **argv, int *i, bool *s16)
 		for (size_t s = a; s < w->n_frames; s += p)
 			for (size_t k = s; k < s + b && k < w->n_frames; k++)
 				memset(w->samples + k * ch, 0, ch * sizeof(float));
+		return 0;
+	}
+	if (strcmp(op, "--mute") == 0 && left >= 3 && count(x, &a) && count(argv[*i + 1], &b) &&
+	    count(argv[*i + 2], &p) && p < ch) {
+		*i += 2;
+		for (size_t k = a; k < a + b && k < w->n_frames; k++)
+			w->samples[k * ch + p] = 0.0f;
 		return 0;
 	}
 	if ((strcmp(op, "--set") == 0 || strcmp(op, "--mul") == 0) && left >= 3 && count(x, &a) &&

@@ -86,6 +86,10 @@ run cut 1 "$d/played.wav" "$d/rec-cut.wav" --gain-db -20 &&
 # ... which is fine for a recording made while it played
 run cut-partial 0 "$d/played.wav" "$d/rec-cut.wav" --gain-db -20 --partial &&
 	has cut-partial "partial \\(played frames 0\\.\\.91199\\)"
+# ... but not with its first cycle lost: it started before the playback
+fx edit "$d/rec-cut.wav" "$d/rec-cut-late.wav" --zero $((DELAY + D)) 2048 1000000
+run cut-late 1 "$d/played.wav" "$d/rec-cut-late.wav" --gain-db -20 --partial &&
+	has cut-late " 1 dropouts \\(longest zero run 2048\\)"
 # both ends gone, no silence around it: aligned all the same
 edit rec-mid.wav --guard -20 --cut-start 30000 --cut 30000
 run mid-partial 0 "$d/played.wav" "$d/rec-mid.wav" --gain-db -20 --partial &&
@@ -93,11 +97,11 @@ run mid-partial 0 "$d/played.wav" "$d/rec-mid.wav" --gain-db -20 --partial &&
 run mid 1 "$d/played.wav" "$d/rec-mid.wav" --gain-db -20 &&
 	has mid "length short"
 # ... and the recorder's first cycle empty, as a capture stream joining a running sink
-# has it; but not every other one
-fx edit "$d/rec-mid.wav" "$d/rec-mid-late.wav" --zero 0 2048 1000000
+# has it, and one channel later than the other; but not every other cycle
+fx edit "$d/rec-mid.wav" "$d/rec-mid-late.wav" --zero 0 2048 1000000 --mute 2048 952 0
 fx edit "$d/rec-mid.wav" "$d/rec-mid-gap.wav" --zero 0 2048 4096
 run mid-late 0 "$d/played.wav" "$d/rec-mid-late.wav" --gain-db -20 --partial &&
-	has mid-late "partial \\(played frames $((30000 - D + 2048))\\.\\.65999\\)"
+	has mid-late "partial \\(played frames $((30000 - D + 3000))\\.\\.65999\\)"
 run mid-gap 1 "$d/played.wav" "$d/rec-mid-gap.wav" --gain-db -20 --partial &&
 	has mid-gap " 8 dropouts \\(longest zero run 2048\\)"
 

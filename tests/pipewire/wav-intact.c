@@ -26,9 +26,10 @@
  *     the middle of a signal that repeats (a steady tone) aligns on any repetition:
  *     play a sweep there.
  *  2. Length: every non-zero played frame is in the recording (0 <= t < its length);
- *     with --partial (recorded while it played) any part of it will do, from the
- *     recording's first sound on (a capture stream joining a running sink gets
- *     nothing in its first cycle, so such a recording starts with one). Either way,
+ *     with --partial (recorded while it played) any part of it will do; if the
+ *     recording started during the playback, from where the last of its channels
+ *     starts to sound (a capture stream joining a running sink gets nothing in its
+ *     first cycle, and channels linked one by one come in one by one). Either way,
  *     recorded frames outside the played signal are silent (|x| <= 1e-6 + X): nothing
  *     repeated, nothing left over.
  *  3. Exact below the ceiling: every frame outside the limiter's reach (rule 4) has,
