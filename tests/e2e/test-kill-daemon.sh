@@ -27,6 +27,7 @@ record_start "$DAC" "$d/rec.wav"
 play "$d/sine+12.wav"
 record_stop
 check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+check_intact "$d/sine+12.wav" "$d/rec.wav" --gain-db "$want" --gain-slack 0.001
 
 # a new daemon (the card is present): takes the guard over, makes no host
 daemon_start

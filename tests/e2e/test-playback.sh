@@ -26,6 +26,7 @@ for sig in sine square sine+12; do
 	play "$d/$sig.wav"
 	record_stop
 	check_wav "$d/rec-$sig.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+	check_intact "$d/$sig.wav" "$d/rec-$sig.wav" --gain-db "$want" --gain-slack 0.001
 	echo "# $sig: $(($(e2e_now_ms) - t0)) ms" >&2
 done
 writes=$(grep -c "^pw: $GUARD (id [0-9]*): ceiling" "$_daemon_log" || true)

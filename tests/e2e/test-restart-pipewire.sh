@@ -27,4 +27,5 @@ record_start "$DAC" "$d/rec.wav"
 play "$d/sine.wav"
 record_stop
 check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+check_intact "$d/sine.wav" "$d/rec.wav" --gain-db "$want" --gain-slack 0.001
 echo "ok"

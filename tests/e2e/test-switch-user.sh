@@ -94,6 +94,15 @@ echo "# pw-cli write to the balanced ceiling shown (daemon stopped): ${shown:-ne
 	"(margin $MARGIN)" >&2
 check_wav "$d/before.wav" --max-db "$se" --expect-db "$se" --tolerance 1
 check_wav "$d/after.wav" --max-db "$bal" --expect-db "$bal" --tolerance 1
+# the whole recording, sample for sample: the sine at the single-ended ceiling, then
+# at the balanced one from a frame between the write and MARGIN after it
+check_intact "$d/sine.wav" "$d/rec.wav" --gain-db "$se" --gain-db "$bal" --gain-slack 0.001
+read -r f_step _ < <(intact_transition 1)
+echo "# the balanced ceiling from recorded frame $f_step:" \
+	"write +$((f_step - f_sw)) frames" >&2
+[ "$f_step" -ge "$f_sw" ] && [ "$f_step" -le $((f_sw + MARGIN)) ] ||
+	pw_session_fail "the step to the balanced ceiling at recorded frame $f_step," \
+		"not within $f_sw..$((f_sw + MARGIN)) (the write and MARGIN after it)"
 [ -n "$shown" ] || pw_session_fail "the guard did not show the new ceiling before the daemon"
 [ "$mode" = balanced ] || pw_session_fail "the guard's mode after the write is '$mode'"
 echo "ok"

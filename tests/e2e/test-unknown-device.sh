@@ -85,5 +85,6 @@ for sig in sine square sine+12; do
 	play "$d/$sig.wav" "$UNK_GUARD"
 	record_stop
 	check_wav "$d/rec-$sig.wav" --max-db "$fallback" --expect-db "$fallback" --tolerance 1
+	check_intact "$d/$sig.wav" "$d/rec-$sig.wav" --gain-db "$fallback"
 done
 echo "ok"

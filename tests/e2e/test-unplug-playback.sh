@@ -24,7 +24,8 @@ pidfile=$XDG_RUNTIME_DIR/dacguard/guard-$DAC.pid
 host=$(cat "$pidfile")
 proc_gone "$host" && pw_session_fail "guard host $host not running"
 
-make_wav "$d/sine.wav" synth 30 sine 997 gain -n 0
+# a sweep: a recording of part of it has one place in it (a steady sine repeats)
+make_wav "$d/sine.wav" synth 30 sine 200:2000 gain -n 0
 play_bg "$d/sine.wav"
 pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $want - 1"
 dac_id=$(pw_node_id "$DAC")
@@ -53,6 +54,9 @@ record_start "$DECOY" "$d/rec.wav"
 record_more 1000
 record_stop
 check_wav "$d/rec.wav" --expect-db 0 --tolerance 1 --skip-ms 50
+# ... whole, as played (no guard on that sink), after the same 50 ms
+sox "$d/rec.wav" "$d/rec-late.wav" trim 0.05
+check_intact "$d/sine.wav" "$d/rec-late.wav" --gain-db 0 --partial
 [ -e "$pidfile" ] && pw_session_fail "the guard host's pid file stayed"
 kill "$_play_pid" 2>/dev/null || true
 echo "ok"
