@@ -27,6 +27,7 @@
 #include <pipewire/impl.h>
 
 #include "guard.h"
+#include "port-graph.h"
 #include "model.h"
 #include "separation.h"
 
@@ -104,8 +105,6 @@ struct dsp {
 
 struct impl;
 
-struct guard_link;
-
 struct guard {
 	struct spa_list link;
 	struct impl *impl;
@@ -144,31 +143,9 @@ struct guard {
 	struct spa_source *timer;
 	bool timer_armed;
 
-	struct spa_list links;          /* struct guard_link: the ones we made */
+	struct dg_link_set links;       /* sink -> DSP -> target, guard-links.c */
 	bool zombie;   /* to be destroyed from the main loop */
 	bool describe; /* node.description is ours to refine from the target's */
-};
-
-/* What the module tracks of the graph to link its guards (guard-links.c). */
-struct graph_port {
-	struct spa_list link;
-	uint32_t id;
-	uint32_t node_id;
-	enum spa_direction direction;
-	bool monitor;
-	char channel[16];
-};
-
-struct graph_link {
-	struct spa_list link;
-	uint32_t id;
-	uint32_t out_port, in_port;
-};
-
-struct graph_node {
-	struct spa_list link;
-	uint32_t id;
-	char *name;
 };
 
 struct impl {
@@ -196,10 +173,7 @@ struct impl {
 	struct spa_list candidates;
 	uint32_t n_guards_made;
 
-	/* the graph as the registry shows it */
-	struct spa_list nodes;
-	struct spa_list ports;
-	struct spa_list graph_links;
+	struct dg_port_graph graph; /* as the registry shows it, to link the guards */
 };
 
 /* guard.c: life cycle */
@@ -241,8 +215,6 @@ int guard_apply_ceiling(struct guard *g, double v, const char *key);
 void links_global(struct impl *impl, uint32_t id, const char *type, const struct spa_dict *props);
 void links_global_remove(struct impl *impl, uint32_t id);
 void links_reconcile(struct impl *impl);
-void links_guard_free(struct guard *g);
-void links_clear(struct impl *impl);
 
 /* rules.c: guard every sink a rule matches */
 bool rules_valid(const char *rules);

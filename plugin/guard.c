@@ -205,7 +205,7 @@ void guard_free(struct guard *g)
 	struct impl *impl = g->impl;
 
 	spa_list_remove(&g->link);
-	links_guard_free(g);
+	dg_link_set_clear(&g->links);
 	if (g->timer)
 		pw_loop_destroy_source(impl->main_loop, g->timer);
 	if (g->sink) {
@@ -408,7 +408,8 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return -errno;
 	spa_list_append(&impl->guards, &g->link);
-	spa_list_init(&g->links);
+	/* passive: the guard's own links never keep the DAC running (see below) */
+	dg_link_set_init(&g->links, impl->core, true, "dacguard");
 	g->impl = impl;
 	g->hard_ceiling_db = SPA_MIN(hard_ceiling_db, 0.0);
 	g->ceiling_db = SPA_CLAMP(ceiling_db, MIN_CEILING_DB, g->hard_ceiling_db);

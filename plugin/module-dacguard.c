@@ -230,7 +230,7 @@ static void impl_destroy(struct impl *impl)
 
 	rules_clear(impl);
 	spa_list_consume(g, &impl->guards, link) guard_free(g);
-	links_clear(impl);
+	dg_port_graph_clear(&impl->graph);
 	if (impl->destroy_event)
 		pw_loop_destroy_source(impl->main_loop, impl->destroy_event);
 	if (impl->registry) {
@@ -292,9 +292,7 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 		return -errno;
 	spa_list_init(&impl->guards);
 	spa_list_init(&impl->candidates);
-	spa_list_init(&impl->nodes);
-	spa_list_init(&impl->ports);
-	spa_list_init(&impl->graph_links);
+	dg_port_graph_init(&impl->graph);
 	impl->module = module;
 	impl->context = context;
 	impl->main_loop = pw_context_get_main_loop(context);

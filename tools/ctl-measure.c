@@ -7,6 +7,7 @@
  * direction. Two pw_streams on one pw_main_loop; the capture drives a small state machine
  * per segment (quiet, onset, settle, collect, release), so nothing waits a fixed time:
  * the stimulus is found in the capture itself. Every wait has a deadline. */
+#include "port-graph.h"
 #include "config.h"
 
 #include <errno.h>
@@ -145,6 +146,11 @@ struct measure {
 	struct spa_hook play_listener;
 	struct pw_stream *rec;
 	struct spa_hook rec_listener;
+	/* a capture of a sink's monitor is linked here, not by the session manager: with
+	 * WirePlumber 0.5 a capture of a guarded sink would go through the guard (a smart
+	 * filter) and measure what was played instead of what reached the sink */
+	struct dg_port_graph graph;
+	struct dg_link_set rec_links;
 
 	struct segment segs[2 * MAX_FREQS];
 	size_t n_segs;
@@ -438,9 +444,39 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 	}
 }
 
+static void link_monitor(struct measure *m)
+{
+	static const char *const channels[] = { "FL", "FR" };
+
+	if (!m->rec || !m->capture_monitor)
+		return;
+	dg_link_set_channels(&m->rec_links, &m->graph,
+			     dg_port_graph_node(&m->graph, m->capture_target), DG_PORT_MONITOR,
+			     pw_stream_get_node_id(m->rec), channels, SPA_N_ELEMENTS(channels));
+}
+
+static void on_graph_global(void *data, uint32_t id, uint32_t permissions, const char *type,
+			    uint32_t version, const struct spa_dict *props)
+{
+	struct measure *m = data;
+
+	on_global(data, id, permissions, type, version, props);
+	if (dg_port_graph_global(&m->graph, id, type, props))
+		link_monitor(m);
+}
+
+static void on_global_remove(void *data, uint32_t id)
+{
+	struct measure *m = data;
+
+	if (dg_port_graph_global_remove(&m->graph, id))
+		link_monitor(m);
+}
+
 static const struct pw_registry_events registry_events = {
 	PW_VERSION_REGISTRY_EVENTS,
-	.global = on_global,
+	.global = on_graph_global,
+	.global_remove = on_global_remove,
 };
 
 static void read_usb_props(struct measure *m, const struct spa_dict *props)
@@ -762,6 +798,8 @@ static void on_stream_state(void *data, enum pw_stream_state old, enum pw_stream
 
 	if (state == PW_STREAM_STATE_ERROR)
 		fail(m, "stream error: %s", error ? error : "unknown");
+	/* the capture's node id is known from here */
+	link_monitor(m);
 }
 
 static const struct pw_stream_events play_events = {
@@ -804,8 +842,10 @@ static int connect_stream(struct measure *m, struct pw_stream **s, struct spa_ho
 				  NULL);
 	if (!props)
 		return -errno;
-	if (!playback && m->capture_monitor)
+	if (!playback && m->capture_monitor) {
 		pw_properties_set(props, PW_KEY_STREAM_CAPTURE_SINK, "true");
+		pw_properties_set(props, PW_KEY_NODE_AUTOCONNECT, "false");
+	}
 	pw_properties_setf(props, PW_KEY_NODE_RATE, "1/%u", m->a.rate);
 
 	*s = pw_stream_new(m->core,
@@ -815,7 +855,9 @@ static int connect_stream(struct measure *m, struct pw_stream **s, struct spa_ho
 	pw_stream_add_listener(*s, hook, events, m);
 	params[0] = spa_format_audio_raw_build(&b, SPA_PARAM_EnumFormat, &info);
 	r = pw_stream_connect(*s, playback ? PW_DIRECTION_OUTPUT : PW_DIRECTION_INPUT, PW_ID_ANY,
-			      PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+			      (playback || !m->capture_monitor ? PW_STREAM_FLAG_AUTOCONNECT : 0) |
+				  PW_STREAM_FLAG_MAP_BUFFERS,
+			      params, 1);
 	return r < 0 ? r : 0;
 }
 
@@ -1163,8 +1205,10 @@ static void destroy(struct measure *m)
 {
 	if (m->play)
 		pw_stream_destroy(m->play);
+	dg_link_set_clear(&m->rec_links);
 	if (m->rec)
 		pw_stream_destroy(m->rec);
+	dg_port_graph_clear(&m->graph);
 	if (m->device_proxy)
 		pw_proxy_destroy((struct pw_proxy *) m->device_proxy);
 	if (m->guard_proxy)
@@ -1215,6 +1259,7 @@ static int run(struct measure *m)
 	m->core = pw_context_connect(m->context, NULL, 0);
 	if (!m->core)
 		return fail(m, "cannot connect to PipeWire: %s", strerror(errno)), -errno;
+	m->rec_links.core = m->core;
 	pw_core_add_listener(m->core, &m->core_listener, &core_events, m);
 	m->registry = pw_core_get_registry(m->core, PW_VERSION_REGISTRY, 0);
 	if (!m->registry)
@@ -1244,6 +1289,8 @@ int ctl_measure(int argc, char **argv)
 		return r == 1 ? 0 : r;
 	}
 	m->device_id = SPA_ID_INVALID;
+	dg_port_graph_init(&m->graph);
+	dg_link_set_init(&m->rec_links, NULL, false, "dacguardctl measure");
 	for (size_t i = 0; i < m->a.n_freqs; i++) {
 		for (unsigned c = 0; c < 2; c++) {
 			m->segs[m->n_segs].freq = m->a.freqs[i];

@@ -66,16 +66,18 @@ make_wav()
 	sox -q -n -r 48000 -c 2 -e floating-point -b 32 "$out" "$@" pad 0 0.1
 }
 
-# "port-id channel" of NODE's ports: its monitor outputs (DIR out-monitor) or inputs (in)
+# "port-id channel" of NODE's ports of KIND: in (inputs), out (outputs that are not
+# monitors) or monitor
 _pw_audio_ports()
 {
-	_pw_dump | jq -r --arg n "$1" --arg d "$2" '
+	_pw_dump | jq -r --arg n "$1" --arg k "$2" '
 		([.[] | select(.type == "PipeWire:Interface:Node")
 		      | select(.info.props["node.name"] == $n)][0].id) as $id
 		| .[] | select(.type == "PipeWire:Interface:Port")
 		| select(.info.props["node.id"] == $id)
-		| select(if $d == "in" then .info.direction == "input"
-		         else .info.direction == "output" and (.info.props["port.monitor"] | tostring) == "true" end)
+		| ((.info.props["port.monitor"] // false) | tostring == "true") as $mon
+		| select(if $k == "in" then .info.direction == "input"
+		         else .info.direction == "output" and ($mon == ($k == "monitor")) end)
 		| "\(.id) \(.info.props["audio.channel"])"' | sort -u
 }
 
@@ -84,31 +86,37 @@ _pw_audio_has_ports()
 	[ "$(_pw_audio_ports "$1" "$2" | wc -l)" -ge 2 ]
 }
 
+# pw_link_channels FROM KIND TO: links FROM's ports of KIND (out or monitor) to TO's
+# inputs of the same audio.channel, by hand (pw-cli, lingering), once both have their
+# ports; for what the session manager must not route (a smart filter would)
+pw_link_channels()
+{
+	local from=$1 kind=$2 to=$3 from_id to_id port c out
+	pw_wait_for "the $kind ports of $from" _pw_audio_has_ports "$from" "$kind"
+	pw_wait_for "the input ports of $to" _pw_audio_has_ports "$to" in
+	from_id=$(pw_node_id "$from")
+	to_id=$(pw_node_id "$to")
+	while read -r port c; do
+		out=$(_pw_audio_ports "$from" "$kind" | awk -v c="$c" '$2 == c { print $1; exit }')
+		[ -n "$out" ] || continue
+		pw-cli create-link "$from_id" "$out" "$to_id" "$port" '{ object.linger = true }' \
+			>/dev/null || pw_session_fail "pw-cli create-link $from:$c -> $to:$c failed"
+	done < <(_pw_audio_ports "$to" in)
+	pw_wait_linked "$from" "$to"
+}
+
 record_start()
 {
-	local sink=$1 rec=$PW_AUDIO_NAME-record out_id in_id ch c
-	# Linked here, channel by channel, rather than by the session manager: WirePlumber
-	# 0.5 may route a capture of a guarded sink through the guard (a smart filter), and
-	# a test records what reached the sink itself.
+	# Linked here rather than by the session manager: WirePlumber 0.5 may route a
+	# capture of a guarded sink through the guard (a smart filter), and a test records
+	# what reached the sink itself.
 	pw-record --format f32 --rate 48000 --channels 2 \
 		${PW_AUDIO_LATENCY:+--latency "$PW_AUDIO_LATENCY"} \
-		-P "{ node.name = $rec node.autoconnect = false $PW_AUDIO_RECORD_PROPS }" "$2" \
-		>"$PW_SESSION_DIR/record.log" 2>&1 &
+		-P "{ node.name = $PW_AUDIO_NAME-record node.autoconnect = false $PW_AUDIO_RECORD_PROPS }" \
+		"$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
 	_record_pid=$!
 	_record_file=$2
-	pw_wait_for "the recorder's ports" _pw_audio_has_ports "$rec" in
-	pw_wait_for "the monitor ports of $sink" _pw_audio_has_ports "$sink" out-monitor
-	out_id=$(pw_node_id "$sink")
-	in_id=$(pw_node_id "$rec")
-	while read -r ch c; do
-		read -r ch _ < <(_pw_audio_ports "$sink" out-monitor | awk -v c="$c" '$2 == c')
-		[ -n "$ch" ] || continue
-		pw-cli create-link "$out_id" "$ch" "$in_id" \
-			"$(_pw_audio_ports "$rec" in | awk -v c="$c" '$2 == c { print $1 }')" \
-			'{ object.linger = true }' >/dev/null ||
-			pw_session_fail "pw-cli create-link $sink:$c -> $rec failed"
-	done < <(_pw_audio_ports "$rec" in)
-	pw_wait_linked "$sink" "$rec"
+	pw_link_channels "$1" monitor "$PW_AUDIO_NAME-record"
 }
 
 wav_frames()

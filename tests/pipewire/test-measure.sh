@@ -64,13 +64,14 @@ pw_session_add_module libpipewire-module-filter-chain "{
         }
         capture.props = { node.name = leaky media.class = Audio/Sink }
         playback.props = { node.name = leaky.output node.passive = true
-                           target.object = \"$DAC\" }
+                           node.autoconnect = false }
     }"
 pw_session_start
 GUARD_ID=$(pw_wait_node "$GUARD")
 pw_wait_linked "$GUARD.output" "$DAC"
 pw_wait_node leaky >/dev/null
-pw_wait_linked leaky.output "$DAC"
+# straight to the DAC: WirePlumber 0.5 would route a stream bound for it through its guard
+pw_link_channels leaky.output out "$DAC"
 # A database that knows the "DAC" (matched on the USB properties the sink carries) with a
 # crosstalk figure for its balanced output and one for single-ended.
 confdir=$PW_SESSION_DIR/dacguard-conf
