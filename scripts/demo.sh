@@ -5,7 +5,8 @@
 # and 2.5 mm balanced, replayed by umockdev from its real lsusb -v) hotplugged into
 # it, with a null sink carrying what the K3's ALSA sink carries. The daemon
 # identifies the DAC, puts a guard in front of its sink and sets its ceiling; a
-# music-like signal plays through; the report compares measured peaks with ceilings.
+# music-like signal plays through; the report compares measured peaks with ceilings
+# and checks that the music arrived whole, sample for sample (wav-intact).
 #
 # DACGUARD_DEMO_HEADPHONE=<profile id> picks the headphone (`dacguardctl headphones`).
 set -euo pipefail
@@ -25,6 +26,7 @@ export DG_DACGUARDD=$PWD/$build/daemon/dacguardd
 export DG_DACGUARDCTL=$PWD/$build/tools/dacguardctl
 export DG_TESTBED=$PWD/$build/tests/e2e/dg-testbed
 export DG_WAV_PEAK=$PWD/$build/tests/pipewire/wav-peak
+export DG_WAV_INTACT=$PWD/$build/tests/pipewire/wav-intact
 # The session, the testbed and the daemon are the e2e suite's (tests/e2e/common.sh):
 # the demo is what those tests check, shown.
 . tests/e2e/common.sh
@@ -44,8 +46,29 @@ make_music()
     "$DG_WAV_PEAK" --scale 6 "$1" "$2" >/dev/null
 }
 
+# intact NAME RECORDING GAIN-DB...: prints wav-intact's verdict on RECORDING (the
+# music +6 dB at the ceilings GAIN-DB..., in order) and its summary, then its
+# transitions (kept in INTACT_OUT); on a failure its details, counted in
+# not_intact (the demo goes on, and fails at the end). The guard holds the daemon's
+# ceilings as they were handed over (%.3f text, 32-bit floats): to 0.001 dB.
+not_intact=0
+intact()
+{
+    local name=$1 rec=$2 err=$PW_SESSION_DIR/intact.err verdict=ok db args=()
+    shift 2
+    for db in "$@"; do args+=(--gain-db "$db"); done
+    INTACT_OUT=$("$DG_WAV_INTACT" "$PW_SESSION_DIR/music+6.wav" "$rec" "${args[@]}" \
+        --gain-slack 0.001 2>"$err") || verdict="NOT INTACT"
+    printf '   %-30s %s: %s\n' "$name" "$verdict" "$(echo "$INTACT_OUT" | head -n1)"
+    echo "$INTACT_OUT" | tail -n +2 | sed 's/^/   /'
+    if [[ $verdict != ok ]]; then
+        head -n 20 "$err" | sed 's/^/     /'
+        not_intact=$((not_intact + 1))
+    fi
+}
+
 # measure NAME WANT: plays the music (+6 dB) to the default sink, records the DAC sink
-# and prints the peak, the samples over WANT and the verdict
+# and prints the peak, the samples over WANT and the verdict, then whether it is whole
 measure()
 {
     local d=$PW_SESSION_DIR out
@@ -58,7 +81,8 @@ measure()
     printf '   %-30s ceiling %7.2f dBFS   measured %s   %s\n' "$1" "$2" \
         "$(echo "$out" | head -n1 | awk '{ print "peak " $2 " dBFS, " $6 " of " $4 " samples over" }')" \
         "$verdict"
-    [[ $verdict == ok ]]
+    [[ $verdict == ok ]] || return 1
+    intact "$1" "$d/rec-$1.wav" "$2"
 }
 
 step "Private PipeWire + WirePlumber with the FiiO K3's sink (and a second USB DAC's), dacguardd"
@@ -109,6 +133,12 @@ printf '   %-30s ceiling %7.2f dBFS   measured %s   ok\n' \
     "bal-2.5 (30 ms after pw-cli)" "$bal" \
     "$(echo "$after" | head -n1 | awk '{ print "peak " $2 " dBFS, " $6 " of " $4 " samples over" }')"
 echo "   (pw-cli connected and wrote in $(((f_done - f_sw) / 48)) ms)"
+# the whole recording: the music at the single-ended ceiling, then at the balanced one
+intact "se-3.5 -> bal-2.5" "$PW_SESSION_DIR/rec-switch.wav" "$se" "$bal"
+f_step=$(intact_transition 1 | cut -d' ' -f1)
+[[ -z $f_step ]] ||
+    echo "   the balanced ceiling from recorded frame $f_step: $(((f_step - f_sw) / 48)) ms" \
+        "after pw-cli started"
 
 step "Report"
 "$DG_DACGUARDCTL" ceiling --vout 1.96 --power 120@32 --power 220@16 --headphone "$HEADPHONE" \
@@ -131,4 +161,9 @@ kill -TERM "$_daemon_pid" && wait "$_daemon_pid" && _daemon_pid=
 printf '   dacguardd stopped cleanly on SIGTERM; guard %s still at %.2f dBFS without it\n' \
     "$GUARD_ID" "$(param ceiling-db)"
 echo
-echo "dacguard demo: every sample that reached the DAC stayed at or below its ceiling."
+echo "dacguard demo: every sample that reached the DAC stayed at or below its ceiling,"
+if [[ $not_intact -gt 0 ]]; then
+    echo "but in $not_intact of the 3 recordings the music did not arrive whole (see above)."
+    exit 1
+fi
+echo "and the music reached it whole."
