@@ -384,6 +384,50 @@ static void count_length(const struct wav *played, const struct wav *rec, long o
 	}
 }
 
+/* Frames of rec [t0, t1) that are played frames at one of the gains, at this lag. */
+static size_t exact_frames(const struct wav *played, const struct wav *rec, long lag, size_t t0,
+			   size_t t1, const struct intact_opts *o)
+{
+	size_t n = 0, ch = rec->channels;
+	for (size_t t = t0; t < t1; t++) {
+		long k = (long) t - lag;
+		bool tells;
+		if (k < 0 || k >= (long) played->n_frames)
+			continue;
+		struct gain_range f = frame_gains(played->samples + (size_t) k * ch,
+						  rec->samples + t * ch, ch, o->tolerance, &tells);
+		for (size_t i = 0; tells && i < o->n_gains; i++) {
+			if (!gain_range_empty(gain_range_and(f, step_gains(o, i)))) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+long intact_align(const struct wav *played, const struct wav *rec, long offset, long span,
+		  const struct intact_opts *o)
+{
+	size_t t0 = offset > 0 ? (size_t) offset : 0, t1;
+	while (t0 < rec->n_frames && is_zero(rec->samples + t0 * rec->channels, rec->channels, 0.0))
+		t0++;
+	t1 = t0 + rec->rate / 5 < rec->n_frames ? t0 + rec->rate / 5 : rec->n_frames;
+	long best = offset;
+	/* a lag must have a quarter of the stretch in place to count: a frame or two match
+	 * anywhere by chance, most where the limiter acts, none at the wrong gain */
+	size_t most = exact_frames(played, rec, offset, t0, t1, o);
+	most = most > (t1 - t0) / 4 ? most : (t1 - t0) / 4;
+	for (long lag = offset - span; lag <= offset + span; lag++) {
+		size_t n = lag == offset ? 0 : exact_frames(played, rec, lag, t0, t1, o);
+		if (n > most) {
+			most = n;
+			best = lag;
+		}
+	}
+	return best;
+}
+
 int intact_check(const struct wav *played, const struct wav *rec, long offset,
 		 const struct intact_opts *o, struct intact_result *r)
 {

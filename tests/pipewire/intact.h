@@ -47,6 +47,14 @@ struct intact_result {
 	struct intact_transition transitions[INTACT_MAX_GAINS - 1];
 };
 
+/* The lag within offset +- span at which most of 200 ms of rec, from its first sound
+ * after offset, is the played signal exactly at one of the gains (or within the
+ * tolerance): gaps in that stretch, which a least-squares fit of the whole stretch
+ * can mistake for a shift, do not move it. offset if no lag has more such frames, or
+ * none has a quarter of the stretch. */
+long intact_align(const struct wav *played, const struct wav *rec, long offset, long span,
+		  const struct intact_opts *o);
+
 /* Compares rec with played placed at offset (recorded frame of played frame 0). Both
  * have the same channel count and rate. Describes the first failures of each kind on
  * stderr; the caller decides from the counts (intact_passed). -ENOMEM. */

@@ -21,7 +21,10 @@
  *  1. Alignment: offset is the lag at which a scaled copy of the played signal best
  *     matches 200 ms of the recording from its first audible frame and the silence
  *     up to 200 ms before it: searched at every lag on the channel sums (FFT), then
- *     exactly within +-4 ms on all channels (wav-align.h). Printed in frames and ms.
+ *     within +-4 ms on all channels (wav-align.h); then, within +-4 ms of that, the
+ *     lag with the most frames of those 200 ms exactly in place (rule 3), if that is
+ *     at least a quarter of them (gaps can tilt a least-squares fit). Printed in
+ *     frames and ms.
  *     Nothing audible or nothing that correlates: fail. A recording that starts in
  *     the middle of a signal that repeats (a steady tone) aligns on any repetition:
  *     play a sweep there.
@@ -226,6 +229,7 @@ int main(int argc, char **argv)
 	struct wav played = {0}, rec = {0};
 	struct wav_alignment al;
 	struct intact_result r;
+	long offset;
 	int ret = 2, res;
 
 	if (argc < 3 || parse_args(argc, argv, &o) < 0)
@@ -250,16 +254,18 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	if ((res = intact_check(&played, &rec, al.offset, &o, &r)) < 0) {
+	/* the fit's lag, unless another near it has more frames exactly in place */
+	offset = intact_align(&played, &rec, al.offset, (long) rec.rate / 250, &o);
+	if ((res = intact_check(&played, &rec, offset, &o, &r)) < 0) {
 		fprintf(stderr, "wav-intact: %s\n", strerror(-res));
 		goto out;
 	}
-	print_summary(&o, &r, &played, al.offset);
+	print_summary(&o, &r, &played, offset);
 	ret = 0;
 	if (!intact_passed(&o, &r)) {
 		print_failures(&o, &r);
-		fprintf(stderr, "(offset %ld frames: coarse lag %ld, residual %.3g)\n",
-			al.offset, al.coarse, al.residual);
+		fprintf(stderr, "(offset %ld frames: coarse lag %ld, least residual %.3g at %ld)\n",
+			offset, al.coarse, al.residual, al.offset);
 		ret = 1;
 	}
 out:
