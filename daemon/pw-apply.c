@@ -1037,6 +1037,10 @@ static int write_host_conf(struct dg_pw_apply *a, const struct card *c, const ch
 		"    support.*       = support/libspa-support\n"
 		"}\n"
 		"context.modules = [\n"
+		/* the guard's DSP runs in this process's data thread: real-time, as in
+		 * PipeWire's own pipewire.conf (RTKit or rlimits; quietly without) */
+		"    { name = libpipewire-module-rt args = { nice.level = -11 }\n"
+		"      flags = [ ifexists nofail ] }\n"
 		"    { name = libpipewire-module-protocol-native }\n"
 		"    { name = libpipewire-module-client-node }\n"
 		"    { name = libpipewire-module-adapter }\n"

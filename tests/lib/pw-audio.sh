@@ -102,7 +102,22 @@ pw_link_channels()
 		pw-cli create-link "$from_id" "$out" "$to_id" "$port" '{ object.linger = true }' \
 			>/dev/null || pw_session_fail "pw-cli create-link $from:$c -> $to:$c failed"
 	done < <(_pw_audio_ports "$to" in)
-	pw_wait_linked "$from" "$to"
+	pw_wait_for "every channel of $from linked to $to" _pw_audio_all_linked "$from" "$to"
+}
+
+# every input of TO has a link from FROM
+_pw_audio_all_linked()
+{
+	_pw_dump | jq -e --arg a "$1" --arg b "$2" '
+		([.[] | select(.type == "PipeWire:Interface:Node")] | map({(.info.props["node.name"]):
+			.id}) | add) as $ids
+		| [.[] | select(.type == "PipeWire:Interface:Port")
+		       | select(.info.props["node.id"] == $ids[$b] and .info.direction == "input")
+		       | .id] as $inputs
+		| [.[] | select(.type == "PipeWire:Interface:Link")
+		       | select(.info["output-node-id"] == $ids[$a] and .info["input-node-id"] == $ids[$b])
+		       | .info["input-port-id"]] as $linked
+		| ($inputs | length) > 0 and ($inputs - $linked | length) == 0' >/dev/null
 }
 
 record_start()

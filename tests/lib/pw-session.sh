@@ -441,6 +441,7 @@ context.spa-libs = {
 }
 context.modules = [
     { name = libpipewire-module-protocol-native }
+    { name = libpipewire-module-rt args = { nice.level = -11 } flags = [ ifexists nofail ] }
     { name = libpipewire-module-profiler }
     { name = libpipewire-module-metadata }
     { name = libpipewire-module-spa-node-factory }
@@ -567,7 +568,11 @@ pw_session_start()
 		done
 	fi
 
-	PW_SESSION_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pw-session.XXXXXX")
+	# in memory where there is some: the recorders write their files from the graph's
+	# thread, and a write that waits on a disk costs the recording a cycle
+	local tmp=${TMPDIR:-/tmp}
+	[ -n "${TMPDIR:-}" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm; }
+	PW_SESSION_DIR=$(mktemp -d "$tmp/pw-session.XXXXXX")
 	export PW_SESSION_DIR
 	trap _pw_session_exit EXIT
 	trap 'exit 130' INT TERM
