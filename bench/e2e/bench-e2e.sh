@@ -9,6 +9,8 @@
 #   mode event to new ceiling in force vs. a direct pw-cli write of a lower
 #       (ms)                              dacguard.ceiling-db (the round trip
 #                                          through the server, without the daemon)
+#   switch to the step in the audio     vs. the same for a direct ceiling write
+#       (frames, from a recording)
 #   the daemon's RSS (kB, /proc)       vs. an idle, connected pw-cli
 #   wakeups while idle over 10 s       vs. the PipeWire server over the same 10 s
 #       (voluntary context switches of all threads, /proc/<pid>/task/*/status)
@@ -106,6 +108,51 @@ for i in 1 2 3; do
 done
 echo "mode event (pw-cli dacguard.output) to new ceiling in force: ${times[*]} ms" \
 	"(median $(median "${times[@]}")); ratio $(ratio "$(median "${times[@]}")" "$base")"
+
+# the step in the audio: frames from a switch to the first sample at the new ceiling
+# in what reached the DAC (a recording, so it counts the cycles on their way too);
+# tests only assert that the step comes after the switch and is clean
+# (e2e_check_switch); this is how long it takes
+step_after()
+{
+	local how=$1 d=$PW_SESSION_DIR f_sw
+	make_wav "$d/sine.wav" synth 3 sine 997 gain -n 0
+	record_start "$DAC" "$d/rec.wav"
+	play_bg "$d/sine.wav"
+	pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $se - 1"
+	f_sw=$(wav_frames "$d/rec.wav")
+	case $how in
+	ceiling) pw-cli set-param "$GUARD_ID" Props \
+		"{ params = [ \"dacguard.ceiling-db\" $bal ] }" >/dev/null ;;
+	output) pw-cli set-param "$GUARD_ID" Props \
+		'{ params = [ "dacguard.output" "bal-2.5" ] }' >/dev/null ;;
+	config) e2e_write_config balanced && kill -HUP "$_daemon_pid" ;;
+	esac
+	pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $bal + 0.01" >/dev/null
+	play_wait
+	record_stop
+	"$DG_WAV_INTACT" "$d/sine.wav" "$d/rec.wav" --gain-db "$se" --gain-db "$bal" \
+		--gain-slack 0.001 2>/dev/null | sed -n "s/^transition 1 at recorded frame \([0-9]*\).*/\1/p" |
+		awk -v f="$f_sw" '{ print $1 - f }'
+	# back to single-ended for the next round
+	e2e_write_config single-ended
+	kill -HUP "$_daemon_pid"
+	pw-cli set-param "$GUARD_ID" Props '{ params = [ "dacguard.output" "se-3.5" ] }' >/dev/null
+	pw_wait_node_prop "$GUARD" dacguard.ceiling-db ">= $se - 0.01" >/dev/null
+}
+for how in ceiling output config; do
+	steps=()
+	for i in 1 2 3; do
+		f=$(step_after "$how")
+		steps+=("${f:-?}")
+	done
+	eval "steps_$how=(\"\${steps[@]}\")"
+done
+echo "switch to the step in the audio (frames at 48 kHz, 3 runs): direct ceiling write" \
+	"(baseline) ${steps_ceiling[*]}; pw-cli dacguard.output ${steps_output[*]}" \
+	"(ratio $(ratio "$(median "${steps_output[@]}")" "$(median "${steps_ceiling[@]}")"));" \
+	"config + SIGHUP ${steps_config[*]}" \
+	"(ratio $(ratio "$(median "${steps_config[@]}")" "$(median "${steps_ceiling[@]}")"))"
 
 # baseline: a PipeWire client that is connected and does nothing
 coproc IDLE_CLI { exec pw-cli 2>/dev/null; }

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# With WirePlumber 0.4 (0.5: see below),
 # dacguard.hide-raw-sink (on by default; the test config exempts pw-dump,
 # pw-cat (pw-record) and pw-cli): once the K3's guard exists, an ordinary client
 # (here a copy of pw-cli named dg-lister, an executable that is not exempt) loses the raw
@@ -8,7 +9,9 @@
 # same client sees the raw sink (which stays in this session, a null sink) again.
 # The hiding follows a client's connection: a client that lists once and quits
 # within a few milliseconds (pw-link -i) may still see it, as with WirePlumber's
-# hide-parent.
+# hide-parent. With WirePlumber 0.5 the guard is a smart filter of the raw sink and
+# nothing is hidden: the same client keeps seeing the raw sink, and a stream an
+# ordinary player (a copy of pw-cat, not exempt) sends to it plays through the guard.
 . "$(dirname "$0")/common.sh"
 
 e2e_start
@@ -42,6 +45,32 @@ lister_says "$raw_id" "id: $raw_id"
 daemon_start
 e2e_hotplug_k3 "$want"
 pw_wait_linked "$GUARD.output" "$DAC"
+
+e2e_wait_routing
+if [ "$E2E_ROUTING" = smart-filter ]; then
+	# WirePlumber 0.5: nothing is hidden (the raw sink is the device users see and
+	# pick); an ordinary client's stream for it plays through the guard instead
+	lister_says "$raw_id" "id: $raw_id"
+	daemon_log_has "raw sink objects hidden [1-9]" &&
+		pw_session_fail "the raw sink was hidden beside WirePlumber's smart filter"
+	make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
+	record_start "$DAC" "$d/rec.wav"
+	cp "$(command -v pw-cat)" "$d/dg-player"
+	"$d/dg-player" --playback --target "$DAC" -P "{ node.name = $PW_AUDIO_NAME-play }" \
+		"$d/sine.wav" >"$d/play.log" 2>&1 &
+	_play_pid=$!
+	pw_wait_linked "$PW_AUDIO_NAME-play" "$GUARD"
+	_pw_linked "$PW_AUDIO_NAME-play" "$DAC" &&
+		pw_session_fail "the ordinary client's stream is linked to the raw sink"
+	play_wait
+	record_stop
+	check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+	check_intact "$d/sine.wav" "$d/rec.wav" --gain-db "$want" --gain-slack 0.001
+	echo quit >&7
+	exec 7>&-
+	echo "ok"
+	exit 0
+fi
 daemon_wait_log "client [0-9]+ \(dg-lister\): raw sink objects hidden [1-9]"
 for id in $raw_id $raw_ports; do
 	lister_says "$id" "unknown global '$id'"
