@@ -99,23 +99,27 @@ static void sink_process(void *data)
 		pw_stream_queue_buffer(g->sink, b);
 }
 
+/* Either node unconnected takes the guard away (its pair is useless alone); either
+ * node's state may let a link be made. */
+static void node_state_changed(struct guard *g, const char *name, bool unconnected,
+			       bool failed, const char *error)
+{
+	if (unconnected) {
+		pw_log_info("%s: unconnected", name);
+		guard_schedule_destroy(g);
+	} else if (failed) {
+		pw_log_warn("%s: error: %s", name, error);
+	}
+	links_reconcile(g->impl);
+}
+
 static void sink_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
 			       const char *error)
 {
 	struct guard *g = data;
 
-	switch (state) {
-	case PW_STREAM_STATE_UNCONNECTED:
-		pw_log_info("%s: unconnected", g->node_name);
-		guard_schedule_destroy(g);
-		break;
-	case PW_STREAM_STATE_ERROR:
-		pw_log_warn("%s: error: %s", g->node_name, error);
-		break;
-	default:
-		break;
-	}
-	links_reconcile(g->impl);
+	node_state_changed(g, g->node_name, state == PW_STREAM_STATE_UNCONNECTED,
+			   state == PW_STREAM_STATE_ERROR, error);
 }
 
 static void sink_param_changed(void *data, uint32_t id, const struct spa_pod *param)
@@ -152,18 +156,8 @@ static void filter_state_changed(void *data, enum pw_filter_state old, enum pw_f
 	/* a short play may end between two ticks: publish its last window too */
 	if (old == PW_FILTER_STATE_STREAMING && state != PW_FILTER_STATE_STREAMING)
 		on_meter_timer(g, 1);
-	switch (state) {
-	case PW_FILTER_STATE_UNCONNECTED:
-		pw_log_info("%s: unconnected", g->dsp_name);
-		guard_schedule_destroy(g);
-		break;
-	case PW_FILTER_STATE_ERROR:
-		pw_log_warn("%s: error: %s", g->dsp_name, error);
-		break;
-	default:
-		break;
-	}
-	links_reconcile(g->impl);
+	node_state_changed(g, g->dsp_name, state == PW_FILTER_STATE_UNCONNECTED,
+			   state == PW_FILTER_STATE_ERROR, error);
 }
 
 static void filter_param_changed(void *data, void *port_data, uint32_t id,
