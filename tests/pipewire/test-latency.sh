@@ -38,7 +38,12 @@ _has_latency()
 player_latency()
 {
 	local node port
-	play_bg "$PW_SESSION_DIR/sine.wav" "$1"
+	# linked by hand: WirePlumber 0.5 would route a stream for the DAC through its
+	# guard (a smart filter)
+	pw-cat --playback -P "{ node.name = $PW_AUDIO_NAME-play node.autoconnect = false }" \
+		"$PW_SESSION_DIR/sine.wav" >"$PW_SESSION_DIR/play.log" 2>&1 &
+	_play_pid=$!
+	pw_link_channels "$PW_AUDIO_NAME-play" out "$1"
 	node=$(pw_node_id "$PW_AUDIO_NAME-play")
 	port=$(pw-dump -N | jq -r --argjson id "$node" '[.[] | select(.type == "PipeWire:Interface:Port")
 		| select(.info.props["node.id"] == $id)][0].id' | head -n 1)
