@@ -149,7 +149,11 @@ printf '   both outputs stop at 85 dB SPL with %s: the balanced ceiling is %.2f 
     "$HEADPHONE" "$(awk -v a="$se" -v b="$bal" 'BEGIN { print a - b }')"
 echo "   so changing jacks brings no +6 dB surprise"
 xt=$(param crosstalk-db)
-[[ $xt == 0 ]] && xt="unknown (no stretch with one channel idle)" || xt="$xt dB"
+if awk -v x="$xt" 'BEGIN { exit !(x == 0) }'; then
+    xt="unknown (no stretch with one channel idle)"
+else
+    xt="$xt dB"
+fi
 printf '   separation checks: correlation %.2f, imbalance %.2f dB, crosstalk %s,\n' \
     "$(param correlation)" "$(param imbalance-db)" "$xt"
 echo "   polarity inverted: $(param polarity-inverted), dead channel: $(param dead-channel) (-1: none)"
