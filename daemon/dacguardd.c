@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 			once = true;
 			break;
 		case 'c':
-			opts.ctl_override = optarg;
+			opts.controls_override = optarg;
 			break;
 		case 'P':
 			no_pipewire = true;

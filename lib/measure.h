@@ -6,7 +6,7 @@
  * channel's level relative to the driven one is the crosstalk, reported as a number only
  * when it stands clear of the idle channel's noise floor (read from neighbouring bins),
  * otherwise as a bound ("below the measurement floor, < X dB"). No PipeWire here: the
- * tool (tools/ctl-measure.c) moves the samples, this file does the signal work. */
+ * tool (tools/cmd-measure.c) moves the samples, this file does the signal work. */
 #pragma once
 
 #include <stdbool.h>

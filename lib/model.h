@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* dacguard: the objects every part talks about: a DAC, its outputs, a headphone, a mode. */
+/* dacguard: the objects every part talks about: a DAC, its outputs, a headphone, a mode;
+ * their names are lib/names.c's. */
 #pragma once
 
 #include <stdbool.h>

@@ -21,7 +21,7 @@ fi
 ninja -C "$build" >/dev/null
 
 export DG_SOURCE_DIR=$PWD
-export DG_MODULE_DIR=$PWD/$build/plugin
+export DG_MODULE_DIR=$PWD/$build/pipewire-module
 export DG_DACGUARDD=$PWD/$build/daemon/dacguardd
 export DG_DACGUARDCTL=$PWD/$build/tools/dacguardctl
 export DG_TESTBED=$PWD/$build/tests/e2e/dg-testbed

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cmd.h"
 
 struct command {
 	const char *name;
@@ -15,15 +15,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "list", ctl_list, "list USB DACs and what dacguard decides for them" },
-	{ "monitor", ctl_monitor, "print hotplug events and decisions as they happen" },
-	{ "ceiling", ctl_ceiling, "compute the gain ceiling for an output and a headphone" },
-	{ "db", ctl_db, "list or validate the device database" },
-	{ "headphones", ctl_headphones, "list the headphone profiles" },
-	{ "measure", ctl_measure, "measure channel separation through a PipeWire sink" },
+	{ "list", cmd_list, "list USB DACs and what dacguard decides for them" },
+	{ "monitor", cmd_monitor, "print hotplug events and decisions as they happen" },
+	{ "ceiling", cmd_ceiling, "compute the gain ceiling for an output and a headphone" },
+	{ "db", cmd_db, "list or validate the device database" },
+	{ "headphones", cmd_headphones, "list the headphone profiles" },
+	{ "measure", cmd_measure, "measure channel separation through a PipeWire sink" },
 };
 
-int ctl_usage_error(const char *cmd, const char *fmt, ...)
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,7 +46,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return ctl_usage_error(NULL, "missing command");
+		return cmd_usage_error(NULL, "missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
@@ -59,5 +59,5 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
 
-	return ctl_usage_error(NULL, "unknown command '%s'", argv[1]);
+	return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 }

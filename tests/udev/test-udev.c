@@ -534,7 +534,7 @@ static void on_engine(void *user, enum dg_engine_event ev, const struct dg_devic
 /* Enumeration of one recorded device, in process: what it reads must match the dump. */
 static int case_enumerate(const char *name)
 {
-	struct dg_engine_options opts = {.no_ctl = true};
+	struct dg_engine_options opts = {.no_controls = true};
 	struct dg_engine *e = NULL;
 	const struct dg_device *dev;
 	struct summary s;
@@ -752,7 +752,7 @@ static int case_truncated(void)
 }
 
 /* Jack and selector controls through the dgtest ALSA plugin. */
-static int case_ctl_mode(void)
+static int case_controls_mode(void)
 {
 	const char *l;
 	double t0, ms;
@@ -807,7 +807,7 @@ static int case_config_mode(void)
 }
 
 /* dacguardctl list --json shows the same decision, with the descriptors' terminals. */
-static int case_ctl_list(void)
+static int case_dacguardctl_list(void)
 {
 	char *argv[] = {
 	    DG_BUILD_DIR "/tools/dacguardctl", "list", "--json", "--ctl", "dgtest", NULL};
@@ -839,7 +839,7 @@ static int case_ctl_list(void)
 }
 
 /* dacguardctl monitor prints the uevent and the decision as they happen. */
-static int case_ctl_monitor(void)
+static int case_dacguardctl_monitor(void)
 {
 	char *argv[] = {DG_BUILD_DIR "/tools/dacguardctl", "monitor", "--ctl", "dgtest", NULL};
 	const char *l;
@@ -895,14 +895,14 @@ int main(int argc, char **argv)
 		r = case_shared_vidpid();
 	else if (strcmp(c, "truncated-descriptors") == 0)
 		r = case_truncated();
-	else if (strcmp(c, "ctl-mode") == 0)
-		r = case_ctl_mode();
+	else if (strcmp(c, "controls-mode") == 0)
+		r = case_controls_mode();
 	else if (strcmp(c, "config-mode") == 0)
 		r = case_config_mode();
-	else if (strcmp(c, "ctl-list") == 0)
-		r = case_ctl_list();
-	else if (strcmp(c, "ctl-monitor") == 0)
-		r = case_ctl_monitor();
+	else if (strcmp(c, "dacguardctl-list") == 0)
+		r = case_dacguardctl_list();
+	else if (strcmp(c, "dacguardctl-monitor") == 0)
+		r = case_dacguardctl_monitor();
 	else {
 		fprintf(stderr, "unknown case '%s'\n", c);
 		return 2;

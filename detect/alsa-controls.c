@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
-#include "mode.h"
+#include "alsa-controls.h"
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct dg_mode_ctl {
+struct dg_alsa_controls {
 	snd_ctl_t *handle;
 	char name[64];
 };
@@ -21,9 +21,9 @@ static void quiet_alsa_error(const char *file, int line, const char *function, i
 {
 }
 
-int dg_mode_ctl_open(const char *name, struct dg_mode_ctl **out)
+int dg_alsa_controls_open(const char *name, struct dg_alsa_controls **out)
 {
-	struct dg_mode_ctl *ctl;
+	struct dg_alsa_controls *ctl;
 	int r;
 
 	*out = NULL;
@@ -48,7 +48,7 @@ int dg_mode_ctl_open(const char *name, struct dg_mode_ctl **out)
 	return 0;
 }
 
-void dg_mode_ctl_close(struct dg_mode_ctl *ctl)
+void dg_alsa_controls_close(struct dg_alsa_controls *ctl)
 {
 	if (!ctl)
 		return;
@@ -56,7 +56,7 @@ void dg_mode_ctl_close(struct dg_mode_ctl *ctl)
 	free(ctl);
 }
 
-const char *dg_mode_ctl_name(const struct dg_mode_ctl *ctl)
+const char *dg_alsa_controls_name(const struct dg_alsa_controls *ctl)
 {
 	return ctl->name;
 }
@@ -68,7 +68,7 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_ctl_state *state)
+static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_controls *state)
 {
 	snd_ctl_elem_info_t *info;
 	snd_ctl_elem_value_t *val;
@@ -88,9 +88,9 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_ctl_state *s
 	if (type == SND_CTL_ELEM_TYPE_BOOLEAN &&
 	    snd_ctl_elem_id_get_interface(id) == SND_CTL_ELEM_IFACE_CARD &&
 	    ends_with(name, " Jack")) {
-		struct dg_ctl_jack *j;
+		struct dg_control_jack *j;
 
-		if (state->n_jacks >= DG_CTL_MAX_JACKS)
+		if (state->n_jacks >= DG_CONTROLS_MAX_JACKS)
 			return 0;
 		snd_ctl_elem_value_set_id(val, id);
 		r = snd_ctl_elem_read(h, val);
@@ -100,10 +100,10 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_ctl_state *s
 		snprintf(j->name, sizeof(j->name), "%s", name);
 		j->plugged = snd_ctl_elem_value_get_boolean(val, 0);
 	} else if (type == SND_CTL_ELEM_TYPE_ENUMERATED) {
-		struct dg_ctl_enum *e;
+		struct dg_control_enum *e;
 		unsigned int item;
 
-		if (state->n_enums >= DG_CTL_MAX_ENUMS)
+		if (state->n_enums >= DG_CONTROLS_MAX_ENUMS)
 			return 0;
 		snd_ctl_elem_value_set_id(val, id);
 		r = snd_ctl_elem_read(h, val);
@@ -123,7 +123,7 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_ctl_state *s
 	return 0;
 }
 
-int dg_mode_ctl_read(struct dg_mode_ctl *ctl, struct dg_ctl_state *state)
+int dg_alsa_controls_read(struct dg_alsa_controls *ctl, struct dg_controls *state)
 {
 	snd_ctl_elem_list_t *list;
 	snd_ctl_elem_id_t *id;
@@ -159,7 +159,7 @@ out:
 	return r;
 }
 
-int dg_mode_ctl_pollfds(struct dg_mode_ctl *ctl, struct pollfd *pfds, int max)
+int dg_alsa_controls_pollfds(struct dg_alsa_controls *ctl, struct pollfd *pfds, int max)
 {
 	int n = snd_ctl_poll_descriptors_count(ctl->handle);
 
@@ -170,7 +170,7 @@ int dg_mode_ctl_pollfds(struct dg_mode_ctl *ctl, struct pollfd *pfds, int max)
 	return snd_ctl_poll_descriptors(ctl->handle, pfds, (unsigned int) n);
 }
 
-int dg_mode_ctl_dispatch(struct dg_mode_ctl *ctl, struct pollfd *pfds, int n)
+int dg_alsa_controls_dispatch(struct dg_alsa_controls *ctl, struct pollfd *pfds, int n)
 {
 	snd_ctl_event_t *ev;
 	unsigned short revents = 0;
@@ -194,76 +194,4 @@ int dg_mode_ctl_dispatch(struct dg_mode_ctl *ctl, struct pollfd *pfds, int n)
 			changed = 1;
 	}
 	return changed;
-}
-
-static bool output_is_balanced(const char *id)
-{
-	return dg_connector_is_balanced(dg_connector_from_id(id));
-}
-
-static void set_result(struct dg_mode_result *res, enum dg_mode_source source, const char *output,
-		       const char *control, const char *item)
-{
-	res->mode = output_is_balanced(output) ? DG_MODE_BALANCED : DG_MODE_SINGLE_ENDED;
-	res->source = source;
-	snprintf(res->output, sizeof(res->output), "%s", output);
-	if (item)
-		snprintf(res->detail, sizeof(res->detail), "%s=%s", control, item);
-	else
-		snprintf(res->detail, sizeof(res->detail), "%s", control);
-}
-
-static bool jack_plugged(const struct dg_ctl_state *state, const char *control)
-{
-	for (size_t i = 0; i < state->n_jacks; i++)
-		if (strcmp(state->jacks[i].name, control) == 0)
-			return state->jacks[i].plugged;
-	return false;
-}
-
-void dg_mode_resolve(const struct dg_ctl_state *state, const struct dg_mode_map *map,
-		     enum dg_mode config_mode, struct dg_mode_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->mode = DG_MODE_UNKNOWN;
-	res->source = DG_MODE_SOURCE_ASSUMED;
-
-	if (state && map) {
-		const struct dg_mode_jack_map *found = NULL;
-
-		/* A balanced plug wins: with both plugged the louder stage may be live. */
-		for (size_t i = 0; i < map->n_jacks; i++) {
-			const struct dg_mode_jack_map *j = &map->jacks[i];
-
-			if (!j->control || !j->output || !jack_plugged(state, j->control))
-				continue;
-			if (!found ||
-			    (output_is_balanced(j->output) && !output_is_balanced(found->output)))
-				found = j;
-		}
-		if (found) {
-			set_result(res, DG_MODE_SOURCE_JACK, found->output, found->control, NULL);
-			return;
-		}
-		for (size_t i = 0; i < map->n_selectors; i++) {
-			const struct dg_mode_selector_map *s = &map->selectors[i];
-
-			for (size_t e = 0; e < state->n_enums; e++) {
-				if (!s->control || strcmp(state->enums[e].name, s->control) != 0)
-					continue;
-				for (size_t k = 0; k < s->n_items; k++) {
-					if (s->items[k] && s->outputs[k] &&
-					    strcmp(s->items[k], state->enums[e].item) == 0) {
-						set_result(res, DG_MODE_SOURCE_SELECTOR,
-							   s->outputs[k], s->control, s->items[k]);
-						return;
-					}
-				}
-			}
-		}
-	}
-	if (config_mode != DG_MODE_UNKNOWN) {
-		res->mode = config_mode;
-		res->source = DG_MODE_SOURCE_CONFIG;
-	}
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "ctl.h"
+#include "cmd.h"
 #include "db.h"
 #include "headphones.h"
 #include "json-out.h"
@@ -28,7 +28,7 @@ static int parse_json_flag(const char *cmd, int argc, char **argv, bool *json)
 		if (strcmp(argv[i], "--json") == 0)
 			*json = true;
 		else
-			return ctl_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+			return cmd_usage_error(cmd, "unexpected argument '%s'", argv[i]);
 	}
 	return 0;
 }
@@ -336,11 +336,11 @@ static int db_validate(int argc, char **argv)
 	for (int i = 1; i < argc && res == 0; i++) {
 		if (argv[i][0] == '-') {
 			targets_free(&t);
-			return ctl_usage_error("db validate", "unknown option '%s'", argv[i]);
+			return cmd_usage_error("db validate", "unknown option '%s'", argv[i]);
 		}
 		if (access(argv[i], R_OK) < 0) {
 			targets_free(&t);
-			return ctl_usage_error("db validate", "cannot read '%s': %s", argv[i],
+			return cmd_usage_error("db validate", "cannot read '%s': %s", argv[i],
 					       strerror(errno));
 		}
 		res = add_arg(&t, argv[i]);
@@ -398,10 +398,10 @@ static int db_validate(int argc, char **argv)
 	return errors.n_errors ? 1 : 0;
 }
 
-int ctl_db(int argc, char **argv)
+int cmd_db(int argc, char **argv)
 {
 	if (argc < 2)
-		return ctl_usage_error("db", "missing subcommand (list, validate)");
+		return cmd_usage_error("db", "missing subcommand (list, validate)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		puts("Usage: dacguardctl db list [--json]\n"
 		     "       dacguardctl db validate [DIR|FILE...]\n\n"
@@ -414,10 +414,10 @@ int ctl_db(int argc, char **argv)
 		return db_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "validate") == 0)
 		return db_validate(argc - 1, argv + 1);
-	return ctl_usage_error("db", "unknown subcommand '%s'", argv[1]);
+	return cmd_usage_error("db", "unknown subcommand '%s'", argv[1]);
 }
 
-int ctl_headphones(int argc, char **argv)
+int cmd_headphones(int argc, char **argv)
 {
 	struct dg_headphone_db hp;
 	struct dg_paths paths;

@@ -27,8 +27,8 @@
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/pipewire.h>
 
-#include "ctl-args.h"
-#include "ctl.h"
+#include "cmd-args.h"
+#include "cmd.h"
 #include "db.h"
 #include "json-out.h"
 #include "jsonutil.h"
@@ -243,21 +243,21 @@ static int parse_frequencies(struct measure_args *a, const char *val)
 	char *save = NULL, *tok;
 
 	if (strlen(val) >= sizeof(buf))
-		return ctl_usage_error(CMD, "--frequencies: list too long");
+		return cmd_usage_error(CMD, "--frequencies: list too long");
 	strcpy(buf, val);
 	a->n_freqs = 0;
 	if (!*buf || buf[strlen(buf) - 1] == ',' || buf[0] == ',' || strstr(buf, ",,"))
-		return ctl_usage_error(CMD, "--frequencies: expected F1,F2,... in Hz, not '%s'",
+		return cmd_usage_error(CMD, "--frequencies: expected F1,F2,... in Hz, not '%s'",
 				       val);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		double f;
 
-		if (ctl_parse_number(tok, &f) < 0)
-			return ctl_usage_error(CMD, "--frequencies: '%s' is not a number", tok);
+		if (cmd_parse_number(tok, &f) < 0)
+			return cmd_usage_error(CMD, "--frequencies: '%s' is not a number", tok);
 		if (f < 20.0)
-			return ctl_usage_error(CMD, "--frequencies: %s Hz is below 20 Hz", tok);
+			return cmd_usage_error(CMD, "--frequencies: %s Hz is below 20 Hz", tok);
 		if (a->n_freqs == MAX_FREQS)
-			return ctl_usage_error(CMD, "--frequencies: at most %d", MAX_FREQS);
+			return cmd_usage_error(CMD, "--frequencies: at most %d", MAX_FREQS);
 		a->freqs[a->n_freqs++] = f;
 	}
 	return 0;
@@ -266,11 +266,11 @@ static int parse_frequencies(struct measure_args *a, const char *val)
 static int parse_name(const char *opt, const char *val, const char **out)
 {
 	if (!*val)
-		return ctl_usage_error(CMD, "%s: empty name", opt);
+		return cmd_usage_error(CMD, "%s: empty name", opt);
 	if (strlen(val) >= NAME_MAX_LEN - 16)
-		return ctl_usage_error(CMD, "%s: name too long", opt);
+		return cmd_usage_error(CMD, "%s: name too long", opt);
 	if (*out)
-		return ctl_usage_error(CMD, "%s given twice", opt);
+		return cmd_usage_error(CMD, "%s given twice", opt);
 	*out = val;
 	return 0;
 }
@@ -308,7 +308,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 			usage();
 			return 1;
 		}
-		switch (ctl_option(CMD, argc, argv, &i, opt_names, SPA_N_ELEMENTS(opt_names),
+		switch (cmd_option(CMD, argc, argv, &i, opt_names, SPA_N_ELEMENTS(opt_names),
 				   &val)) {
 		case OPT_TARGET:
 			if (parse_name("--target", val, &a->target))
@@ -320,31 +320,31 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 			break;
 		case OPT_RATE:
 			if (seen_rate)
-				return ctl_usage_error(CMD, "--rate given twice");
+				return cmd_usage_error(CMD, "--rate given twice");
 			seen_rate = true;
-			if (ctl_parse_number(val, &v) < 0 || v != floor(v))
-				return ctl_usage_error(CMD, "--rate: expected a whole number of "
+			if (cmd_parse_number(val, &v) < 0 || v != floor(v))
+				return cmd_usage_error(CMD, "--rate: expected a whole number of "
 						       "Hz, not '%s'", val);
 			if (v < 8000 || v > 384000)
-				return ctl_usage_error(CMD, "--rate: %s is out of range "
+				return cmd_usage_error(CMD, "--rate: %s is out of range "
 						       "(8000..384000)", val);
 			a->rate = (unsigned) v;
 			break;
 		case OPT_LEVEL:
 			if (seen_level)
-				return ctl_usage_error(CMD, "--level given twice");
+				return cmd_usage_error(CMD, "--level given twice");
 			seen_level = true;
-			if (ctl_parse_number(val, &v) < 0)
-				return ctl_usage_error(CMD, "--level: expected dBFS, not '%s'",
+			if (cmd_parse_number(val, &v) < 0)
+				return cmd_usage_error(CMD, "--level: expected dBFS, not '%s'",
 						       val);
 			if (v > 0.0 || v < -80.0)
-				return ctl_usage_error(CMD, "--level: %s is out of range "
+				return cmd_usage_error(CMD, "--level: %s is out of range "
 						       "(-80..0 dBFS)", val);
 			a->level_dbfs = v;
 			break;
 		case OPT_FREQUENCIES:
 			if (seen_freqs)
-				return ctl_usage_error(CMD, "--frequencies given twice");
+				return cmd_usage_error(CMD, "--frequencies given twice");
 			seen_freqs = true;
 			if (parse_frequencies(a, val))
 				return 2;
@@ -355,7 +355,7 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 	}
 	for (size_t i = 0; i < a->n_freqs; i++)
 		if (a->freqs[i] >= 0.45 * a->rate)
-			return ctl_usage_error(CMD, "--frequencies: %g Hz is too close to the "
+			return cmd_usage_error(CMD, "--frequencies: %g Hz is too close to the "
 					       "Nyquist frequency of %u Hz", a->freqs[i], a->rate);
 	return 0;
 }
@@ -1272,7 +1272,7 @@ static int run(struct measure *m)
 	return 0;
 }
 
-int ctl_measure(int argc, char **argv)
+int cmd_measure(int argc, char **argv)
 {
 	struct measure *m;
 	struct expectation e;

@@ -68,7 +68,7 @@ int dg_engine_new(const struct dg_engine_options *opts, dg_engine_fn fn, void *u
 
 static void device_free(struct dg_device *dev)
 {
-	dg_mode_ctl_close(dev->ctl);
+	dg_alsa_controls_close(dev->controls);
 	dg_card_clear(&dev->card);
 	free(dev);
 }
@@ -121,7 +121,7 @@ static void decide_quiet(struct dg_engine *e, struct dg_device *dev, bool quiet)
 	else
 		dg_policy_generic_dac(dev->card.manufacturer, dev->card.product, &dac);
 	dg_policy_mode_map(dev->entry, &map);
-	dg_mode_resolve(dev->ctl ? &dev->ctl_state : NULL, &map, cfg_mode, &mode);
+	dg_mode_resolve(dev->controls ? &dev->controls_state : NULL, &map, cfg_mode, &mode);
 	dg_policy_decide(&e->cfg, &e->hp, dc, &dac, &mode, dev->uac_err == 0, &dev->decision);
 	dev->decided = true;
 	if (quiet && was_decided && old.mode.mode == dev->decision.mode.mode &&
@@ -138,36 +138,36 @@ static void decide(struct dg_engine *e, struct dg_device *dev)
 	decide_quiet(e, dev, false);
 }
 
-static void read_ctl(struct dg_engine *e, struct dg_device *dev)
+static void read_controls(struct dg_engine *e, struct dg_device *dev)
 {
 	int r;
 
-	if (!dev->ctl)
+	if (!dev->controls)
 		return;
-	r = dg_mode_ctl_read(dev->ctl, &dev->ctl_state);
+	r = dg_alsa_controls_read(dev->controls, &dev->controls_state);
 	if (r < 0) {
 		report(e, DG_ENGINE_ERROR, dev, "card%d: reading controls of %s: %s",
-		       dev->card.number, dev->ctl_name, strerror(-r));
-		memset(&dev->ctl_state, 0, sizeof(dev->ctl_state));
+		       dev->card.number, dev->controls_name, strerror(-r));
+		memset(&dev->controls_state, 0, sizeof(dev->controls_state));
 	}
 }
 
-static void open_ctl(struct dg_engine *e, struct dg_device *dev)
+static void open_controls(struct dg_engine *e, struct dg_device *dev)
 {
 	int r;
 
-	if (e->opts.no_ctl || dev->ctl)
+	if (e->opts.no_controls || dev->controls)
 		return;
-	if (e->opts.ctl_override)
-		snprintf(dev->ctl_name, sizeof(dev->ctl_name), "%s", e->opts.ctl_override);
+	if (e->opts.controls_override)
+		snprintf(dev->controls_name, sizeof(dev->controls_name), "%s", e->opts.controls_override);
 	else
-		snprintf(dev->ctl_name, sizeof(dev->ctl_name), "hw:%d", dev->card.number);
-	r = dg_mode_ctl_open(dev->ctl_name, &dev->ctl);
-	dev->ctl_err = r;
+		snprintf(dev->controls_name, sizeof(dev->controls_name), "hw:%d", dev->card.number);
+	r = dg_alsa_controls_open(dev->controls_name, &dev->controls);
+	dev->controls_err = r;
 	if (r < 0)
 		report(e, DG_ENGINE_ERROR, dev,
 		       "card%d: cannot open control device %s: %s; mode from config or assumed",
-		       dev->card.number, dev->ctl_name, strerror(-r));
+		       dev->card.number, dev->controls_name, strerror(-r));
 }
 
 static void identify(struct dg_engine *e, struct dg_device *dev)
@@ -247,8 +247,8 @@ static void card_ready(struct dg_engine *e, struct udev_device *udev_dev)
 	}
 	dev->card = card;
 	identify(e, dev);
-	open_ctl(e, dev);
-	read_ctl(e, dev);
+	open_controls(e, dev);
+	read_controls(e, dev);
 	decide(e, dev);
 }
 
@@ -351,9 +351,9 @@ int dg_engine_pollfds(struct dg_engine *e, struct pollfd *pfds, int max)
 
 		d->pfd_first = n;
 		d->pfd_count = 0;
-		if (!d->ctl)
+		if (!d->controls)
 			continue;
-		r = dg_mode_ctl_pollfds(d->ctl, pfds + n, max - n);
+		r = dg_alsa_controls_pollfds(d->controls, pfds + n, max - n);
 		if (r > 0) {
 			d->pfd_count = r;
 			n += r;
@@ -369,26 +369,26 @@ void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n)
 		bool ready = false;
 		int r;
 
-		if (!d->ctl || d->pfd_count == 0 || d->pfd_first + d->pfd_count > n)
+		if (!d->controls || d->pfd_count == 0 || d->pfd_first + d->pfd_count > n)
 			continue;
 		for (int i = 0; i < d->pfd_count; i++)
 			if (pfds[d->pfd_first + i].revents)
 				ready = true;
 		if (!ready)
 			continue;
-		r = dg_mode_ctl_dispatch(d->ctl, pfds + d->pfd_first, d->pfd_count);
+		r = dg_alsa_controls_dispatch(d->controls, pfds + d->pfd_first, d->pfd_count);
 		if (r < 0) {
 			/* the card is going; udev's remove event follows */
 			report(e, DG_ENGINE_ERROR, d, "card%d: control device %s: %s",
-			       d->card.number, d->ctl_name, strerror(-r));
-			dg_mode_ctl_close(d->ctl);
-			d->ctl = NULL;
+			       d->card.number, d->controls_name, strerror(-r));
+			dg_alsa_controls_close(d->controls);
+			d->controls = NULL;
 			d->pfd_count = 0;
-			memset(&d->ctl_state, 0, sizeof(d->ctl_state));
+			memset(&d->controls_state, 0, sizeof(d->controls_state));
 			decide(e, d);
 		} else if (r > 0) {
 
-			read_ctl(e, d);
+			read_controls(e, d);
 			decide_quiet(e, d, true);
 		}
 	}

@@ -11,7 +11,7 @@
 #include "db.h"
 #include "detect.h"
 #include "headphones.h"
-#include "mode.h"
+#include "alsa-controls.h"
 #include "policy.h"
 #include "uac.h"
 
@@ -21,10 +21,10 @@ struct dg_device {
 	int uac_err; /* 0 or the dg_uac_parse error */
 	char uac_msg[160];
 	const struct dg_db_entry *entry; /* NULL: unknown device */
-	struct dg_mode_ctl *ctl;	 /* NULL when the control device could not be opened */
-	int ctl_err;
-	char ctl_name[64];
-	struct dg_ctl_state ctl_state;
+	struct dg_alsa_controls *controls;	 /* NULL when the control device could not be opened */
+	int controls_err;
+	char controls_name[64];
+	struct dg_controls controls_state;
 	struct dg_decision decision;
 	bool decided;
 	/* poll bookkeeping, owned by the engine */
@@ -44,8 +44,8 @@ typedef void (*dg_engine_fn)(void *user, enum dg_engine_event ev, const struct d
 			     const char *msg);
 
 struct dg_engine_options {
-	const char *ctl_override; /* open this ctl instead of "hw:N" (tests) */
-	bool no_ctl;		  /* do not open control devices */
+	const char *controls_override; /* open this control device instead of "hw:N" (tests) */
+	bool no_controls;		  /* do not open control devices */
 };
 
 struct dg_engine;

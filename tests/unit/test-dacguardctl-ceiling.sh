@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # dacguardctl ceiling against vectors worked by hand (doc/level-math.md), and its
 # refusal of bad arguments: exit 2 with exactly one line on stderr, never a crash.
-# Usage: test-ctl-ceiling.sh PATH/TO/dacguardctl
+# Usage: test-dacguardctl-ceiling.sh PATH/TO/dacguardctl
 set -u
 
 CTL=${1:?usage: $0 PATH/TO/dacguardctl}
@@ -175,5 +175,5 @@ expect_usage_error --vout 2 --power 100@nan $HP --max-spl 85
 expect_usage_error --vout 2 --power 1@32 --power 2@32 --power 3@32 --power 4@32 --power 5@32 \
 	$HP --max-spl 85
 
-echo "test-ctl-ceiling: $checks checks, $failures failed"
+echo "test-dacguardctl-ceiling: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -9,7 +9,7 @@
 #include "db.h"
 #include "headphones.h"
 #include "level.h"
-#include "mode.h"
+#include "output-mode.h"
 #include "model.h"
 
 struct dg_output_decision {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "cmd.h"
 #include "engine.h"
 #include "json-out.h"
 
@@ -135,12 +135,12 @@ static void json_device(struct dg_json_out *j, const struct dg_device *dev)
 
 	dg_json_out_key(j, "jacks");
 	dg_json_out_begin_array(j);
-	for (size_t i = 0; dev->ctl && i < dev->ctl_state.n_jacks; i++) {
+	for (size_t i = 0; dev->controls && i < dev->controls_state.n_jacks; i++) {
 		dg_json_out_begin_object(j);
 		dg_json_out_key(j, "control");
-		dg_json_out_string(j, dev->ctl_state.jacks[i].name);
+		dg_json_out_string(j, dev->controls_state.jacks[i].name);
 		dg_json_out_key(j, "plugged");
-		dg_json_out_bool(j, dev->ctl_state.jacks[i].plugged);
+		dg_json_out_bool(j, dev->controls_state.jacks[i].plugged);
 		dg_json_out_end_object(j);
 	}
 	dg_json_out_end_array(j);
@@ -185,9 +185,9 @@ static void text_device(const struct dg_device *dev)
 	} else {
 		printf("Descriptors:     invalid: %s\n", dev->uac_msg);
 	}
-	for (size_t i = 0; dev->ctl && i < dev->ctl_state.n_jacks; i++)
-		printf("Jack:            \"%s\" %s\n", dev->ctl_state.jacks[i].name,
-		       dev->ctl_state.jacks[i].plugged ? "plugged" : "unplugged");
+	for (size_t i = 0; dev->controls && i < dev->controls_state.n_jacks; i++)
+		printf("Jack:            \"%s\" %s\n", dev->controls_state.jacks[i].name,
+		       dev->controls_state.jacks[i].plugged ? "plugged" : "unplugged");
 	printf("Mode:            %s (%s)%s%s\n", dg_mode_to_string(d->mode.mode),
 	       dg_mode_source_to_string(d->mode.source), d->mode.detail[0] ? " by " : "",
 	       d->mode.detail);
@@ -206,7 +206,7 @@ static void text_device(const struct dg_device *dev)
 	printf("Decision:        %s\n\n", line);
 }
 
-int ctl_list(int argc, char **argv)
+int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
@@ -226,17 +226,17 @@ int ctl_list(int argc, char **argv)
 			json = true;
 			break;
 		case 'c':
-			eopts.ctl_override = optarg;
+			eopts.controls_override = optarg;
 			break;
 		case 'h':
 			puts("Usage: dacguardctl list [--json] [--ctl NAME]");
 			return 0;
 		default:
-			return ctl_usage_error("list", "unknown option");
+			return cmd_usage_error("list", "unknown option");
 		}
 	}
 	if (optind < argc)
-		return ctl_usage_error("list", "unexpected argument '%s'", argv[optind]);
+		return cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
 
 	r = dg_engine_new(&eopts, on_event, NULL, &e);
 	if (r < 0) {

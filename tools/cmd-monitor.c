@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "cmd.h"
 #include "engine.h"
 
 #define MAX_POLLFDS 64
@@ -50,7 +50,7 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 	fflush(stdout);
 }
 
-int ctl_monitor(int argc, char **argv)
+int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"ctl", required_argument, NULL, 'c'},
@@ -66,17 +66,17 @@ int ctl_monitor(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			eopts.ctl_override = optarg;
+			eopts.controls_override = optarg;
 			break;
 		case 'h':
 			puts("Usage: dacguardctl monitor [--ctl NAME]   (Ctrl-C to stop)");
 			return 0;
 		default:
-			return ctl_usage_error("monitor", "unknown option");
+			return cmd_usage_error("monitor", "unknown option");
 		}
 	}
 	if (optind < argc)
-		return ctl_usage_error("monitor", "unexpected argument '%s'", argv[optind]);
+		return cmd_usage_error("monitor", "unexpected argument '%s'", argv[optind]);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);

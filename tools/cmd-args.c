@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl-args.h"
-#include "ctl.h"
+#include "cmd-args.h"
+#include "cmd.h"
 
-int ctl_parse_number(const char *s, double *out)
+int cmd_parse_number(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -44,22 +44,22 @@ static int match_option(int argc, char **argv, int *i, const char *name, const c
 	return 1;
 }
 
-int ctl_option(const char *cmd, int argc, char **argv, int *i, const char *const *names,
+int cmd_option(const char *cmd, int argc, char **argv, int *i, const char *const *names,
 	       size_t n_names, const char **val)
 {
 	for (size_t o = 0; o < n_names; o++) {
 		int r = match_option(argc, argv, i, names[o], val);
 
 		if (r < 0) {
-			ctl_usage_error(cmd, "%s needs a value", names[o]);
+			cmd_usage_error(cmd, "%s needs a value", names[o]);
 			return -EINVAL;
 		}
 		if (r > 0)
 			return (int) o;
 	}
 	if (argv[*i][0] == '-')
-		ctl_usage_error(cmd, "unknown option '%s'", argv[*i]);
+		cmd_usage_error(cmd, "unknown option '%s'", argv[*i]);
 	else
-		ctl_usage_error(cmd, "unexpected argument '%s'", argv[*i]);
+		cmd_usage_error(cmd, "unexpected argument '%s'", argv[*i]);
 	return -EINVAL;
 }

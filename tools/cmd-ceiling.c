@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl-args.h"
-#include "ctl.h"
+#include "cmd-args.h"
+#include "cmd.h"
 #include "headphones.h"
 #include "json-out.h"
 #include "level.h"
@@ -73,7 +73,7 @@ static int parse_power(const char *s, struct dg_power_rating *r)
 	if (!at)
 		return -EINVAL;
 	*at = '\0';
-	if (ctl_parse_number(buf, &r->mw) < 0 || ctl_parse_number(at + 1, &r->ohm) < 0)
+	if (cmd_parse_number(buf, &r->mw) < 0 || cmd_parse_number(at + 1, &r->ohm) < 0)
 		return -EINVAL;
 	return r->mw > 0 && r->ohm > 0 ? 0 : -EINVAL;
 }
@@ -83,11 +83,11 @@ static int number_arg(enum opt o, const char *val, double min, bool min_open, do
 {
 	double v;
 
-	if (ctl_parse_number(val, &v) < 0)
-		return ctl_usage_error(CMD, "%s: expected a finite number, got '%s'", opt_names[o],
+	if (cmd_parse_number(val, &v) < 0)
+		return cmd_usage_error(CMD, "%s: expected a finite number, got '%s'", opt_names[o],
 				       val);
 	if (v < min || (min_open && v == min))
-		return ctl_usage_error(CMD, "%s: %s is out of range (must be %s %g)", opt_names[o],
+		return cmd_usage_error(CMD, "%s: %s is out of range (must be %s %g)", opt_names[o],
 				       val, min_open ? ">" : ">=", min);
 	*out = v;
 	return 0;
@@ -98,7 +98,7 @@ static int apply_option(struct ceiling_args *a, enum opt o, const char *val)
 	struct dg_output *out = &a->out;
 
 	if (a->seen[o] && o != OPT_POWER)
-		return ctl_usage_error(CMD, "%s given twice", opt_names[o]);
+		return cmd_usage_error(CMD, "%s given twice", opt_names[o]);
 	a->seen[o] = true;
 
 	switch (o) {
@@ -112,25 +112,25 @@ static int apply_option(struct ceiling_args *a, enum opt o, const char *val)
 		return number_arg(o, val, -INFINITY, false, &a->max_spl);
 	case OPT_POWER:
 		if (out->n_power >= DG_MAX_RATINGS)
-			return ctl_usage_error(CMD, "--power: at most %d ratings", DG_MAX_RATINGS);
+			return cmd_usage_error(CMD, "--power: at most %d ratings", DG_MAX_RATINGS);
 		if (parse_power(val, &out->power[out->n_power]) < 0)
-			return ctl_usage_error(CMD, "--power: expected MW@OHM, not '%s'", val);
+			return cmd_usage_error(CMD, "--power: expected MW@OHM, not '%s'", val);
 		out->n_power++;
 		return 0;
 	case OPT_SENSITIVITY:
 		if (dg_parse_sensitivity(val, &a->hp) < 0)
-			return ctl_usage_error(CMD, "--sensitivity: want NdB/mW|NdB/V, not '%s'",
+			return cmd_usage_error(CMD, "--sensitivity: want NdB/mW|NdB/V, not '%s'",
 					       val);
 		return 0;
 	case OPT_HEADPHONE:
 		if (!*val)
-			return ctl_usage_error(CMD, "--headphone: empty name");
+			return cmd_usage_error(CMD, "--headphone: empty name");
 		a->headphone = val;
 		return 0;
 	case N_OPTS:
 		break;
 	}
-	return ctl_usage_error(CMD, "internal error");
+	return cmd_usage_error(CMD, "internal error");
 }
 
 /* Returns 0 to go on, 1 after --help, 2 on a usage error (already reported). */
@@ -154,7 +154,7 @@ static int parse_args(int argc, char **argv, struct ceiling_args *a)
 			usage();
 			return 1;
 		}
-		o = ctl_option(CMD, argc, argv, &i, opt_names, N_OPTS, &val);
+		o = cmd_option(CMD, argc, argv, &i, opt_names, N_OPTS, &val);
 		if (o < 0)
 			return 2;
 		if (apply_option(a, (enum opt) o, val))
@@ -162,13 +162,13 @@ static int parse_args(int argc, char **argv, struct ceiling_args *a)
 	}
 
 	if (!a->seen[OPT_VOUT])
-		return ctl_usage_error(CMD, "--vout is required");
+		return cmd_usage_error(CMD, "--vout is required");
 	if (!a->seen[OPT_MAX_SPL])
-		return ctl_usage_error(CMD, "--max-spl is required");
+		return cmd_usage_error(CMD, "--max-spl is required");
 	if (a->headphone && (a->seen[OPT_IMPEDANCE] || a->seen[OPT_SENSITIVITY]))
-		return ctl_usage_error(CMD, "--headphone excludes --impedance and --sensitivity");
+		return cmd_usage_error(CMD, "--headphone excludes --impedance and --sensitivity");
 	if (!a->headphone && (!a->seen[OPT_IMPEDANCE] || !a->seen[OPT_SENSITIVITY]))
-		return ctl_usage_error(CMD, "give --impedance and --sensitivity, or --headphone");
+		return cmd_usage_error(CMD, "give --impedance and --sensitivity, or --headphone");
 	return 0;
 }
 
@@ -199,7 +199,7 @@ static int lookup_headphone(struct ceiling_args *a)
 		a->hp = *hp;
 	dg_headphone_db_free(&db);
 	if (!hp)
-		return ctl_usage_error(CMD, "unknown headphone '%s' (see dacguardctl headphones)",
+		return cmd_usage_error(CMD, "unknown headphone '%s' (see dacguardctl headphones)",
 				       a->headphone);
 	return 0;
 }
@@ -251,7 +251,7 @@ static void print_human(const struct ceiling_args *a, const struct dg_level *l)
 	printf("limited by:      %s\n", dg_limit_to_string(l->limited_by));
 }
 
-int ctl_ceiling(int argc, char **argv)
+int cmd_ceiling(int argc, char **argv)
 {
 	struct ceiling_args a;
 	struct dg_level level;
