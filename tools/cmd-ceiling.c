@@ -209,28 +209,19 @@ static void print_json(const struct ceiling_args *a, const struct dg_level *l)
 	struct dg_json_out j;
 
 	dg_json_out_init(&j, stdout, false);
-	dg_json_out_begin_object(&j);
+	dg_json_out_object(&j, NULL);
 	if (a->headphone) {
-		dg_json_out_key(&j, "headphone");
-		dg_json_out_string(&j, a->hp.id[0] ? a->hp.id : a->headphone);
+		dg_json_out_string(&j, "headphone", a->hp.id[0] ? a->hp.id : a->headphone);
 	}
-	dg_json_out_key(&j, "impedance_ohm");
-	dg_json_out_number(&j, a->hp.impedance_ohm);
-	dg_json_out_key(&j, "max_spl_db");
-	dg_json_out_number(&j, a->max_spl);
-	dg_json_out_key(&j, "sensitivity_db_per_v");
-	dg_json_out_number(&j, l->sensitivity_db_per_v);
-	dg_json_out_key(&j, "v_load");
-	dg_json_out_number(&j, l->v_load);
-	dg_json_out_key(&j, "spl_at_0dbfs");
-	dg_json_out_number(&j, l->spl_at_0dbfs);
-	dg_json_out_key(&j, "ceiling_db");
-	dg_json_out_number(&j, l->ceiling_db);
-	dg_json_out_key(&j, "limited_by");
-	dg_json_out_string(&j, dg_limit_to_string(l->limited_by));
-	dg_json_out_key(&j, "fallback");
-	dg_json_out_bool(&j, l->limited_by == DG_LIMIT_FALLBACK);
-	dg_json_out_end_object(&j);
+	dg_json_out_number(&j, "impedance_ohm", a->hp.impedance_ohm);
+	dg_json_out_number(&j, "max_spl_db", a->max_spl);
+	dg_json_out_number(&j, "sensitivity_db_per_v", l->sensitivity_db_per_v);
+	dg_json_out_number(&j, "v_load", l->v_load);
+	dg_json_out_number(&j, "spl_at_0dbfs", l->spl_at_0dbfs);
+	dg_json_out_number(&j, "ceiling_db", l->ceiling_db);
+	dg_json_out_string(&j, "limited_by", dg_limit_to_string(l->limited_by));
+	dg_json_out_bool(&j, "fallback", l->limited_by == DG_LIMIT_FALLBACK);
+	dg_json_out_end(&j);
 	dg_json_out_finish(&j);
 }
 

@@ -71,110 +71,83 @@ static void list_json(const struct dg_db *db)
 	struct dg_json_out j;
 
 	dg_json_out_init(&j, stdout, true);
-	dg_json_out_begin_array(&j);
+	dg_json_out_array(&j, NULL);
 	for (size_t i = 0; i < db->n; i++) {
 		const struct dg_db_entry *e = &db->entries[i];
 		char usb[16];
 
-		dg_json_out_begin_object(&j);
-		dg_json_out_key(&j, "vendor");
-		dg_json_out_string(&j, e->vendor);
-		dg_json_out_key(&j, "model");
-		dg_json_out_string(&j, e->model);
-		dg_json_out_key(&j, "match");
-		dg_json_out_begin_object(&j);
+		dg_json_out_object(&j, NULL);
+		dg_json_out_string(&j, "vendor", e->vendor);
+		dg_json_out_string(&j, "model", e->model);
+		dg_json_out_object(&j, "match");
 		if (e->match.any_pid)
 			snprintf(usb, sizeof(usb), "%04x:*", e->match.vid);
 		else
 			snprintf(usb, sizeof(usb), "%04x:%04x", e->match.vid, e->match.pid);
-		dg_json_out_key(&j, "usb");
-		dg_json_out_string(&j, usb);
+		dg_json_out_string(&j, "usb", usb);
 		if (e->match.product[0]) {
-			dg_json_out_key(&j, "product");
-			dg_json_out_string(&j, e->match.product);
+			dg_json_out_string(&j, "product", e->match.product);
 		}
 		if (e->match.manufacturer[0]) {
-			dg_json_out_key(&j, "manufacturer");
-			dg_json_out_string(&j, e->match.manufacturer);
+			dg_json_out_string(&j, "manufacturer", e->match.manufacturer);
 		}
-		dg_json_out_end_object(&j);
-		dg_json_out_key(&j, "source");
-		dg_json_out_string(&j, e->source);
-		dg_json_out_key(&j, "file");
-		dg_json_out_string(&j, e->file);
-		dg_json_out_key(&j, "line");
-		dg_json_out_int(&j, e->line);
-		dg_json_out_key(&j, "jacks");
-		dg_json_out_begin_object(&j);
+		dg_json_out_end(&j);
+		dg_json_out_string(&j, "source", e->source);
+		dg_json_out_string(&j, "file", e->file);
+		dg_json_out_int(&j, "line", e->line);
+		dg_json_out_object(&j, "jacks");
 		for (size_t k = 0; k < e->n_jacks; k++) {
-			dg_json_out_key(&j, e->jacks[k].name);
-			dg_json_out_string(&j, e->jacks[k].output);
+			dg_json_out_string(&j, e->jacks[k].name, e->jacks[k].output);
 		}
-		dg_json_out_end_object(&j);
-		dg_json_out_key(&j, "selectors");
-		dg_json_out_begin_array(&j);
+		dg_json_out_end(&j);
+		dg_json_out_array(&j, "selectors");
 		for (size_t k = 0; k < e->n_selectors; k++) {
 			const struct dg_db_selector *s = &e->selectors[k];
 
-			dg_json_out_begin_object(&j);
-			dg_json_out_key(&j, "control");
-			dg_json_out_string(&j, s->control);
-			dg_json_out_key(&j, "items");
-			dg_json_out_begin_object(&j);
+			dg_json_out_object(&j, NULL);
+			dg_json_out_string(&j, "control", s->control);
+			dg_json_out_object(&j, "items");
 			for (size_t m = 0; m < s->n_items; m++) {
-				dg_json_out_key(&j, s->items[m].name);
-				dg_json_out_string(&j, s->items[m].output);
+				dg_json_out_string(&j, s->items[m].name, s->items[m].output);
 			}
-			dg_json_out_end_object(&j);
-			dg_json_out_end_object(&j);
+			dg_json_out_end(&j);
+			dg_json_out_end(&j);
 		}
-		dg_json_out_end_array(&j);
-		dg_json_out_key(&j, "outputs");
-		dg_json_out_begin_array(&j);
+		dg_json_out_end(&j);
+		dg_json_out_array(&j, "outputs");
 		for (size_t k = 0; k < e->n_outputs; k++) {
 			const struct dg_db_output *d = &e->outputs[k];
 			const struct dg_output *o = &d->out;
 
-			dg_json_out_begin_object(&j);
-			dg_json_out_key(&j, "id");
-			dg_json_out_string(&j, o->id);
-			dg_json_out_key(&j, "balanced");
-			dg_json_out_bool(&j, o->balanced);
-			dg_json_out_key(&j, "vout-vrms");
-			dg_json_out_number(&j, o->vout_vrms);
-			dg_json_out_key(&j, "zout-ohm");
-			dg_json_out_number(&j, o->zout_ohm);
-			dg_json_out_key(&j, "power");
-			dg_json_out_begin_array(&j);
+			dg_json_out_object(&j, NULL);
+			dg_json_out_string(&j, "id", o->id);
+			dg_json_out_bool(&j, "balanced", o->balanced);
+			dg_json_out_number(&j, "vout-vrms", o->vout_vrms);
+			dg_json_out_number(&j, "zout-ohm", o->zout_ohm);
+			dg_json_out_array(&j, "power");
 			for (size_t m = 0; m < o->n_power; m++) {
-				dg_json_out_begin_object(&j);
-				dg_json_out_key(&j, "mw");
-				dg_json_out_number(&j, o->power[m].mw);
-				dg_json_out_key(&j, "ohm");
-				dg_json_out_number(&j, o->power[m].ohm);
-				dg_json_out_end_object(&j);
+				dg_json_out_object(&j, NULL);
+				dg_json_out_number(&j, "mw", o->power[m].mw);
+				dg_json_out_number(&j, "ohm", o->power[m].ohm);
+				dg_json_out_end(&j);
 			}
-			dg_json_out_end_array(&j);
-			dg_json_out_key(&j, "crosstalk-db");
-			dg_json_out_number(&j, o->crosstalk_db);
-			dg_json_out_key(&j, "estimated");
-			dg_json_out_begin_array(&j);
+			dg_json_out_end(&j);
+			dg_json_out_number(&j, "crosstalk-db", o->crosstalk_db);
+			dg_json_out_array(&j, "estimated");
 			for (size_t m = 0; m < 4; m++)
 				if (d->estimated_mask & (1u << m))
-					dg_json_out_string(&j, estimated_names[m]);
-			dg_json_out_end_array(&j);
-			dg_json_out_key(&j, "source");
-			dg_json_out_string(&j, o->source);
+					dg_json_out_string(&j, NULL, estimated_names[m]);
+			dg_json_out_end(&j);
+			dg_json_out_string(&j, "source", o->source);
 			if (d->note[0]) {
-				dg_json_out_key(&j, "note");
-				dg_json_out_string(&j, d->note);
+				dg_json_out_string(&j, "note", d->note);
 			}
-			dg_json_out_end_object(&j);
+			dg_json_out_end(&j);
 		}
-		dg_json_out_end_array(&j);
-		dg_json_out_end_object(&j);
+		dg_json_out_end(&j);
+		dg_json_out_end(&j);
 	}
-	dg_json_out_end_array(&j);
+	dg_json_out_end(&j);
 	dg_json_out_finish(&j);
 }
 
@@ -358,9 +331,11 @@ static int db_validate(int argc, char **argv)
 	}
 	/* A missing database is not a valid one: dacguardd would run on fallbacks alone. */
 	if (t.n_devices + t.n_headphones + t.n_configs == 0) {
-		fprintf(stderr, "dacguardctl db validate: no dacguard.conf, devices/*.conf or "
-				"headphones/*.conf found%s\n",
-			argc < 2 ? " in the configured directories (see dacguardctl(1), FILES)" : "");
+		fprintf(stderr,
+			"dacguardctl db validate: no dacguard.conf, devices/*.conf or "
+			"headphones/*.conf found%s\n",
+			argc < 2 ? " in the configured directories (see dacguardctl(1), FILES)"
+				 : "");
 		targets_free(&t);
 		return 1;
 	}
@@ -403,11 +378,12 @@ int cmd_db(int argc, char **argv)
 	if (argc < 2)
 		return cmd_usage_error("db", "missing subcommand (list, validate)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		puts("Usage: dacguardctl db list [--json]\n"
-		     "       dacguardctl db validate [DIR|FILE...]\n\n"
-		     "validate without arguments checks the configured directories; a DIR named\n"
-		     "devices/ or headphones/ holds files of that kind, any other DIR is a\n"
-		     "configuration root (dacguard.conf, dacguard.conf.d/, devices/, headphones/).");
+		puts(
+		    "Usage: dacguardctl db list [--json]\n"
+		    "       dacguardctl db validate [DIR|FILE...]\n\n"
+		    "validate without arguments checks the configured directories; a DIR named\n"
+		    "devices/ or headphones/ holds files of that kind, any other DIR is a\n"
+		    "configuration root (dacguard.conf, dacguard.conf.d/, devices/, headphones/).");
 		return 0;
 	}
 	if (strcmp(argv[1], "list") == 0)
@@ -433,7 +409,7 @@ int cmd_headphones(int argc, char **argv)
 		return 1;
 	dg_json_out_init(&j, stdout, true);
 	if (json)
-		dg_json_out_begin_array(&j);
+		dg_json_out_array(&j, NULL);
 	for (size_t i = 0; i < hp.n; i++) {
 		const struct dg_headphone_entry *e = &hp.entries[i];
 		const char *unit = e->hp.sensitivity_per_volt ? "dB/V" : "dB/mW";
@@ -444,31 +420,22 @@ int cmd_headphones(int argc, char **argv)
 			       dg_confidence_to_string(e->confidence));
 			continue;
 		}
-		dg_json_out_begin_object(&j);
-		dg_json_out_key(&j, "id");
-		dg_json_out_string(&j, e->hp.id);
-		dg_json_out_key(&j, "name");
-		dg_json_out_string(&j, e->hp.name);
-		dg_json_out_key(&j, "type");
-		dg_json_out_string(&j, e->type);
-		dg_json_out_key(&j, "impedance-ohm");
-		dg_json_out_number(&j, e->hp.impedance_ohm);
-		dg_json_out_key(&j, "sensitivity-db");
-		dg_json_out_number(&j, e->hp.sensitivity_db);
-		dg_json_out_key(&j, "sensitivity-unit");
-		dg_json_out_string(&j, unit);
-		dg_json_out_key(&j, "confidence");
-		dg_json_out_string(&j, dg_confidence_to_string(e->confidence));
-		dg_json_out_key(&j, "source");
-		dg_json_out_string(&j, e->source);
+		dg_json_out_object(&j, NULL);
+		dg_json_out_string(&j, "id", e->hp.id);
+		dg_json_out_string(&j, "name", e->hp.name);
+		dg_json_out_string(&j, "type", e->type);
+		dg_json_out_number(&j, "impedance-ohm", e->hp.impedance_ohm);
+		dg_json_out_number(&j, "sensitivity-db", e->hp.sensitivity_db);
+		dg_json_out_string(&j, "sensitivity-unit", unit);
+		dg_json_out_string(&j, "confidence", dg_confidence_to_string(e->confidence));
+		dg_json_out_string(&j, "source", e->source);
 		if (e->note[0]) {
-			dg_json_out_key(&j, "note");
-			dg_json_out_string(&j, e->note);
+			dg_json_out_string(&j, "note", e->note);
 		}
-		dg_json_out_end_object(&j);
+		dg_json_out_end(&j);
 	}
 	if (json) {
-		dg_json_out_end_array(&j);
+		dg_json_out_end(&j);
 		dg_json_out_finish(&j);
 	}
 	dg_headphone_db_free(&hp);

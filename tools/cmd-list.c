@@ -33,131 +33,87 @@ static void json_device(struct dg_json_out *j, const struct dg_device *dev)
 	const struct dg_decision *d = &dev->decision;
 	char buf[16];
 
-	dg_json_out_begin_object(j);
-	dg_json_out_key(j, "syspath");
-	dg_json_out_string(j, dev->card.syspath);
-	dg_json_out_key(j, "card");
-	dg_json_out_int(j, dev->card.number);
+	dg_json_out_object(j, NULL);
+	dg_json_out_string(j, "syspath", dev->card.syspath);
+	dg_json_out_int(j, "card", dev->card.number);
 	snprintf(buf, sizeof(buf), "%04x", dev->card.vendor_id);
-	dg_json_out_key(j, "vendor_id");
-	dg_json_out_string(j, buf);
+	dg_json_out_string(j, "vendor_id", buf);
 	snprintf(buf, sizeof(buf), "%04x", dev->card.product_id);
-	dg_json_out_key(j, "product_id");
-	dg_json_out_string(j, buf);
-	dg_json_out_key(j, "manufacturer");
-	dg_json_out_string(j, dev->card.manufacturer);
-	dg_json_out_key(j, "product");
-	dg_json_out_string(j, dev->card.product);
-	dg_json_out_key(j, "known");
-	dg_json_out_bool(j, d->dac.known);
-	dg_json_out_key(j, "model");
-	if (d->dac.known)
-		dg_json_out_string(j, d->dac.model);
-	else
-		dg_json_out_null(j);
-	dg_json_out_key(j, "uac_version");
+	dg_json_out_string(j, "product_id", buf);
+	dg_json_out_string(j, "manufacturer", dev->card.manufacturer);
+	dg_json_out_string(j, "product", dev->card.product);
+	dg_json_out_bool(j, "known", d->dac.known);
+	dg_json_out_string(j, "model", d->dac.known ? d->dac.model : NULL);
 	if (dev->uac_err == 0)
-		dg_json_out_int(j, dev->uac.uac_version);
+		dg_json_out_int(j, "uac_version", dev->uac.uac_version);
 	else
-		dg_json_out_null(j);
-	dg_json_out_key(j, "descriptors_error");
-	if (dev->uac_err == 0)
-		dg_json_out_null(j);
-	else
-		dg_json_out_string(j, dev->uac_msg);
+		dg_json_out_null(j, "uac_version");
+	dg_json_out_string(j, "descriptors_error", dev->uac_err == 0 ? NULL : dev->uac_msg);
 
-	dg_json_out_key(j, "outputs");
-	dg_json_out_begin_array(j);
+	dg_json_out_array(j, "outputs");
 	for (size_t i = 0; i < d->dac.n_outputs; i++) {
 		const struct dg_output *o = &d->dac.outputs[i];
 		const struct dg_output_decision *od = find_decision(d, o->id);
 
-		dg_json_out_begin_object(j);
-		dg_json_out_key(j, "id");
-		dg_json_out_string(j, o->id);
-		dg_json_out_key(j, "connector");
-		dg_json_out_string(j, dg_connector_to_id(o->connector));
-		dg_json_out_key(j, "balanced");
-		dg_json_out_bool(j, o->balanced);
-		dg_json_out_key(j, "vout_vrms");
-		dg_json_out_number(j, o->vout_vrms);
-		dg_json_out_key(j, "zout_ohm");
-		dg_json_out_number(j, o->zout_ohm);
-		dg_json_out_key(j, "power");
-		dg_json_out_begin_array(j);
+		dg_json_out_object(j, NULL);
+		dg_json_out_string(j, "id", o->id);
+		dg_json_out_string(j, "connector", dg_connector_to_id(o->connector));
+		dg_json_out_bool(j, "balanced", o->balanced);
+		dg_json_out_number(j, "vout_vrms", o->vout_vrms);
+		dg_json_out_number(j, "zout_ohm", o->zout_ohm);
+		dg_json_out_array(j, "power");
 		for (size_t k = 0; k < o->n_power; k++) {
-			dg_json_out_begin_object(j);
-			dg_json_out_key(j, "mw");
-			dg_json_out_number(j, o->power[k].mw);
-			dg_json_out_key(j, "ohm");
-			dg_json_out_number(j, o->power[k].ohm);
-			dg_json_out_end_object(j);
+			dg_json_out_object(j, NULL);
+			dg_json_out_number(j, "mw", o->power[k].mw);
+			dg_json_out_number(j, "ohm", o->power[k].ohm);
+			dg_json_out_end(j);
 		}
-		dg_json_out_end_array(j);
-		dg_json_out_key(j, "crosstalk_db");
-		dg_json_out_number(j, o->crosstalk_db);
+		dg_json_out_end(j);
+		dg_json_out_number(j, "crosstalk_db", o->crosstalk_db);
 		if (od) {
-			dg_json_out_key(j, "ceiling_db");
-			dg_json_out_number(j, od->level.ceiling_db);
-			dg_json_out_key(j, "spl_at_0dbfs");
-			dg_json_out_number(j, od->level.spl_at_0dbfs);
-			dg_json_out_key(j, "limited_by");
-			dg_json_out_string(j, dg_limit_to_string(od->level.limited_by));
-			dg_json_out_key(j, "headphone");
-			dg_json_out_string(j, od->headphone[0] ? od->headphone : NULL);
-			dg_json_out_key(j, "candidate");
-			dg_json_out_bool(j, od->candidate);
+			dg_json_out_number(j, "ceiling_db", od->level.ceiling_db);
+			dg_json_out_number(j, "spl_at_0dbfs", od->level.spl_at_0dbfs);
+			dg_json_out_string(j, "limited_by",
+					   dg_limit_to_string(od->level.limited_by));
+			dg_json_out_string(j, "headphone", od->headphone[0] ? od->headphone : NULL);
+			dg_json_out_bool(j, "candidate", od->candidate);
 		}
-		dg_json_out_end_object(j);
+		dg_json_out_end(j);
 	}
-	dg_json_out_end_array(j);
+	dg_json_out_end(j);
 
-	dg_json_out_key(j, "terminals");
-	dg_json_out_begin_array(j);
+	dg_json_out_array(j, "terminals");
 	for (size_t i = 0; dev->uac_err == 0 && i < dev->uac.n_terminals; i++) {
 		const struct dg_uac_terminal *t = &dev->uac.terminals[i];
 
-		dg_json_out_begin_object(j);
-		dg_json_out_key(j, "id");
-		dg_json_out_int(j, t->id);
-		dg_json_out_key(j, "direction");
-		dg_json_out_string(j, t->dir == DG_UAC_TERMINAL_OUTPUT ? "output" : "input");
+		dg_json_out_object(j, NULL);
+		dg_json_out_int(j, "id", t->id);
+		dg_json_out_string(j, "direction",
+				   t->dir == DG_UAC_TERMINAL_OUTPUT ? "output" : "input");
 		snprintf(buf, sizeof(buf), "0x%04x", t->type);
-		dg_json_out_key(j, "type");
-		dg_json_out_string(j, buf);
-		dg_json_out_key(j, "type_name");
-		dg_json_out_string(j, dg_uac_terminal_type_name(t->type));
-		dg_json_out_key(j, "connector_control");
-		dg_json_out_bool(j, t->connector_control != DG_UAC_CTL_NONE);
-		dg_json_out_end_object(j);
+		dg_json_out_string(j, "type", buf);
+		dg_json_out_string(j, "type_name", dg_uac_terminal_type_name(t->type));
+		dg_json_out_bool(j, "connector_control", t->connector_control != DG_UAC_CTL_NONE);
+		dg_json_out_end(j);
 	}
-	dg_json_out_end_array(j);
+	dg_json_out_end(j);
 
-	dg_json_out_key(j, "jacks");
-	dg_json_out_begin_array(j);
+	dg_json_out_array(j, "jacks");
 	for (size_t i = 0; dev->controls && i < dev->controls_state.n_jacks; i++) {
-		dg_json_out_begin_object(j);
-		dg_json_out_key(j, "control");
-		dg_json_out_string(j, dev->controls_state.jacks[i].name);
-		dg_json_out_key(j, "plugged");
-		dg_json_out_bool(j, dev->controls_state.jacks[i].plugged);
-		dg_json_out_end_object(j);
+		dg_json_out_object(j, NULL);
+		dg_json_out_string(j, "control", dev->controls_state.jacks[i].name);
+		dg_json_out_bool(j, "plugged", dev->controls_state.jacks[i].plugged);
+		dg_json_out_end(j);
 	}
-	dg_json_out_end_array(j);
+	dg_json_out_end(j);
 
-	dg_json_out_key(j, "mode");
-	dg_json_out_string(j, dg_mode_to_string(d->mode.mode));
-	dg_json_out_key(j, "mode_source");
-	dg_json_out_string(j, dg_mode_source_to_string(d->mode.source));
-	dg_json_out_key(j, "mode_control");
-	dg_json_out_string(j, d->mode.detail[0] ? d->mode.detail : NULL);
-	dg_json_out_key(j, "output");
-	dg_json_out_string(j, d->output[0] ? d->output : NULL);
-	dg_json_out_key(j, "ceiling_db");
-	dg_json_out_number(j, d->ceiling_db);
-	dg_json_out_key(j, "limited_by");
-	dg_json_out_string(j, dg_limit_to_string(d->limited_by));
-	dg_json_out_end_object(j);
+	dg_json_out_string(j, "mode", dg_mode_to_string(d->mode.mode));
+	dg_json_out_string(j, "mode_source", dg_mode_source_to_string(d->mode.source));
+	dg_json_out_string(j, "mode_control", d->mode.detail[0] ? d->mode.detail : NULL);
+	dg_json_out_string(j, "output", d->output[0] ? d->output : NULL);
+	dg_json_out_number(j, "ceiling_db", d->ceiling_db);
+	dg_json_out_string(j, "limited_by", dg_limit_to_string(d->limited_by));
+	dg_json_out_end(j);
 }
 
 static void text_device(const struct dg_device *dev)
@@ -256,10 +212,10 @@ int cmd_list(int argc, char **argv)
 		struct dg_json_out j;
 
 		dg_json_out_init(&j, stdout, true);
-		dg_json_out_begin_array(&j);
+		dg_json_out_array(&j, NULL);
 		for (const struct dg_device *d = dg_engine_devices(e); d; d = d->next)
 			json_device(&j, d);
-		dg_json_out_end_array(&j);
+		dg_json_out_end(&j);
 		dg_json_out_finish(&j);
 	} else {
 		if (!dg_engine_devices(e))

@@ -1067,87 +1067,55 @@ static void print_json(struct measure *m, const struct expectation *e)
 	struct dg_json_out j;
 
 	dg_json_out_init(&j, stdout, false);
-	dg_json_out_begin_object(&j);
-	dg_json_out_key(&j, "sink");
-	dg_json_out_string(&j, m->sink[0] ? m->sink : NULL);
-	dg_json_out_key(&j, "guard");
-	dg_json_out_string(&j, m->guard[0] ? m->guard : NULL);
-	dg_json_out_key(&j, "played_into");
-	dg_json_out_string(&j, m->play_target[0] ? m->play_target : NULL);
-	dg_json_out_key(&j, "captured_from");
-	dg_json_out_string(&j, m->capture_target[0] ? m->capture_target : NULL);
-	dg_json_out_key(&j, "monitor");
-	dg_json_out_bool(&j, m->capture_monitor);
-	dg_json_out_key(&j, "rate");
-	dg_json_out_int(&j, m->a.rate);
-	dg_json_out_key(&j, "level_dbfs");
-	dg_json_out_number(&j, m->a.level_dbfs);
-	dg_json_out_key(&j, "measurements");
-	dg_json_out_begin_array(&j);
+	dg_json_out_object(&j, NULL);
+	dg_json_out_string(&j, "sink", m->sink[0] ? m->sink : NULL);
+	dg_json_out_string(&j, "guard", m->guard[0] ? m->guard : NULL);
+	dg_json_out_string(&j, "played_into", m->play_target[0] ? m->play_target : NULL);
+	dg_json_out_string(&j, "captured_from", m->capture_target[0] ? m->capture_target : NULL);
+	dg_json_out_bool(&j, "monitor", m->capture_monitor);
+	dg_json_out_int(&j, "rate", m->a.rate);
+	dg_json_out_number(&j, "level_dbfs", m->a.level_dbfs);
+	dg_json_out_array(&j, "measurements");
 	for (size_t i = 0; i < m->n_segs; i++) {
 		const struct segment *s = &m->segs[i];
 
 		if (!s->done)
 			continue;
-		dg_json_out_begin_object(&j);
-		dg_json_out_key(&j, "frequency_hz");
-		dg_json_out_number(&j, s->freq);
-		dg_json_out_key(&j, "direction");
-		dg_json_out_string(&j, direction(s->active));
-		dg_json_out_key(&j, "status");
-		dg_json_out_string(&j, dg_measure_status_to_string(s->r.status));
-		dg_json_out_key(&j, "crosstalk_db");
-		dg_json_out_number(&j, s->r.status == DG_MEASURE_OK ? s->r.crosstalk_db : NAN);
-		dg_json_out_key(&j, "below_db");
-		dg_json_out_number(&j, s->r.status == DG_MEASURE_BELOW_FLOOR ? s->r.crosstalk_db :
-									NAN);
-		dg_json_out_key(&j, "gain_db");
-		dg_json_out_number(&j, s->r.gain_db);
-		dg_json_out_key(&j, "snr_db");
-		dg_json_out_number(&j, s->r.snr_db);
-		dg_json_out_key(&j, "driven_dbfs");
-		dg_json_out_number(&j, s->r.active_dbfs);
-		dg_json_out_key(&j, "idle_dbfs");
-		dg_json_out_number(&j, s->r.idle_dbfs);
-		dg_json_out_key(&j, "idle_floor_dbfs");
-		dg_json_out_number(&j, s->r.idle_floor_dbfs);
-		dg_json_out_key(&j, "frames");
-		dg_json_out_int(&j, (long long) s->r.frames);
-		dg_json_out_key(&j, "captures");
-		dg_json_out_int(&j, (long long) s->tries);
-		dg_json_out_end_object(&j);
+		dg_json_out_object(&j, NULL);
+		dg_json_out_number(&j, "frequency_hz", s->freq);
+		dg_json_out_string(&j, "direction", direction(s->active));
+		dg_json_out_string(&j, "status", dg_measure_status_to_string(s->r.status));
+		dg_json_out_number(&j, "crosstalk_db",
+				   s->r.status == DG_MEASURE_OK ? s->r.crosstalk_db : NAN);
+		dg_json_out_number(&j, "below_db",
+				   s->r.status == DG_MEASURE_BELOW_FLOOR ? s->r.crosstalk_db : NAN);
+		dg_json_out_number(&j, "gain_db", s->r.gain_db);
+		dg_json_out_number(&j, "snr_db", s->r.snr_db);
+		dg_json_out_number(&j, "driven_dbfs", s->r.active_dbfs);
+		dg_json_out_number(&j, "idle_dbfs", s->r.idle_dbfs);
+		dg_json_out_number(&j, "idle_floor_dbfs", s->r.idle_floor_dbfs);
+		dg_json_out_int(&j, "frames", (long long) s->r.frames);
+		dg_json_out_int(&j, "captures", (long long) s->tries);
+		dg_json_out_end(&j);
 	}
-	dg_json_out_end_array(&j);
+	dg_json_out_end(&j);
 	if (e) {
-		dg_json_out_key(&j, "expectation");
-		dg_json_out_begin_object(&j);
-		dg_json_out_key(&j, "device");
-		dg_json_out_string(&j, e->device);
-		dg_json_out_key(&j, "output");
-		dg_json_out_string(&j, e->output);
-		dg_json_out_key(&j, "mode");
-		dg_json_out_string(&j, e->mode);
-		dg_json_out_key(&j, "database_crosstalk_db");
-		dg_json_out_number(&j, e->db_figure);
-		dg_json_out_key(&j, "worst_crosstalk_db");
-		dg_json_out_number(&j, e->worst);
-		dg_json_out_key(&j, "worst_is_bound");
-		dg_json_out_bool(&j, e->worst_is_bound);
-		dg_json_out_key(&j, "verdict");
-		dg_json_out_string(&j, e->verdict);
-		dg_json_out_key(&j, "rule");
-		dg_json_out_string(&j, "a balanced output should beat single-ended");
-		dg_json_out_key(&j, "single_ended_db");
-		dg_json_out_number(&j, e->se_figure);
-		dg_json_out_key(&j, "balanced_db");
-		dg_json_out_number(&j, e->bal_figure);
-		dg_json_out_key(&j, "rule_verdict");
-		dg_json_out_string(&j, e->rule_verdict);
-		dg_json_out_end_object(&j);
+		dg_json_out_object(&j, "expectation");
+		dg_json_out_string(&j, "device", e->device);
+		dg_json_out_string(&j, "output", e->output);
+		dg_json_out_string(&j, "mode", e->mode);
+		dg_json_out_number(&j, "database_crosstalk_db", e->db_figure);
+		dg_json_out_number(&j, "worst_crosstalk_db", e->worst);
+		dg_json_out_bool(&j, "worst_is_bound", e->worst_is_bound);
+		dg_json_out_string(&j, "verdict", e->verdict);
+		dg_json_out_string(&j, "rule", "a balanced output should beat single-ended");
+		dg_json_out_number(&j, "single_ended_db", e->se_figure);
+		dg_json_out_number(&j, "balanced_db", e->bal_figure);
+		dg_json_out_string(&j, "rule_verdict", e->rule_verdict);
+		dg_json_out_end(&j);
 	}
-	dg_json_out_key(&j, "error");
-	dg_json_out_string(&j, m->error[0] ? m->error : NULL);
-	dg_json_out_end_object(&j);
+	dg_json_out_string(&j, "error", m->error[0] ? m->error : NULL);
+	dg_json_out_end(&j);
 	dg_json_out_finish(&j);
 }
 
