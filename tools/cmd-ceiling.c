@@ -46,7 +46,6 @@ struct ceiling_args {
 	const char *headphone;
 	double max_spl;
 	bool json;
-	bool seen[N_OPTS];
 };
 
 static void usage(void)
@@ -78,38 +77,31 @@ static int parse_power(const char *s, struct dg_power_rating *r)
 	return r->mw > 0 && r->ohm > 0 ? 0 : -EINVAL;
 }
 
-/* min_open: the value must be strictly above min (an impedance of 0 is no load). */
-static int number_arg(enum opt o, const char *val, double min, bool min_open, double *out)
-{
-	double v;
+static const struct cmd_range above_zero = {
+	.expected = "a finite number", .min = 0.0, .max = INFINITY, .min_open = true,
+};
+static const struct cmd_range zero_or_above = {
+	.expected = "a finite number", .min = 0.0, .max = INFINITY,
+};
+static const struct cmd_range any_number = {
+	.expected = "a finite number", .min = -INFINITY, .max = INFINITY,
+};
 
-	if (cmd_parse_number(val, &v) < 0)
-		return cmd_usage_error(CMD, "%s: expected a finite number, got '%s'", opt_names[o],
-				       val);
-	if (v < min || (min_open && v == min))
-		return cmd_usage_error(CMD, "%s: %s is out of range (must be %s %g)", opt_names[o],
-				       val, min_open ? ">" : ">=", min);
-	*out = v;
-	return 0;
-}
-
-static int apply_option(struct ceiling_args *a, enum opt o, const char *val)
+static int take_option(void *data, int o, const char *val)
 {
+	struct ceiling_args *a = data;
 	struct dg_output *out = &a->out;
 
-	if (a->seen[o] && o != OPT_POWER)
-		return cmd_usage_error(CMD, "%s given twice", opt_names[o]);
-	a->seen[o] = true;
-
-	switch (o) {
+	switch ((enum opt) o) {
 	case OPT_VOUT:
-		return number_arg(o, val, 0.0, true, &out->vout_vrms);
+		return cmd_number_option(CMD, opt_names[o], val, &above_zero, &out->vout_vrms);
 	case OPT_ZOUT:
-		return number_arg(o, val, 0.0, false, &out->zout_ohm);
+		return cmd_number_option(CMD, opt_names[o], val, &zero_or_above, &out->zout_ohm);
 	case OPT_IMPEDANCE:
-		return number_arg(o, val, 0.0, true, &a->hp.impedance_ohm);
+		return cmd_number_option(CMD, opt_names[o], val, &above_zero,
+					 &a->hp.impedance_ohm);
 	case OPT_MAX_SPL:
-		return number_arg(o, val, -INFINITY, false, &a->max_spl);
+		return cmd_number_option(CMD, opt_names[o], val, &any_number, &a->max_spl);
 	case OPT_POWER:
 		if (out->n_power >= DG_MAX_RATINGS)
 			return cmd_usage_error(CMD, "--power: at most %d ratings", DG_MAX_RATINGS);
@@ -136,38 +128,30 @@ static int apply_option(struct ceiling_args *a, enum opt o, const char *val)
 /* Returns 0 to go on, 1 after --help, 2 on a usage error (already reported). */
 static int parse_args(int argc, char **argv, struct ceiling_args *a)
 {
+	static const struct cmd_options options = {
+		.cmd = CMD, .names = opt_names, .n_names = N_OPTS, .repeatable = 1u << OPT_POWER,
+		.json = true, .usage = usage, .take = take_option,
+	};
+	uint32_t given;
+	int r;
+
 	memset(a, 0, sizeof(*a));
 	dg_output_init(&a->out, "");
 	a->hp.impedance_ohm = NAN;
 	a->hp.sensitivity_db = NAN;
 	a->max_spl = NAN;
+	r = cmd_parse_options(&options, argc, argv, a, &given);
+	if (r)
+		return r;
+	a->json = given & CMD_JSON;
 
-	for (int i = 1; i < argc; i++) {
-		const char *val = NULL;
-		int o;
-
-		if (strcmp(argv[i], "--json") == 0) {
-			a->json = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage();
-			return 1;
-		}
-		o = cmd_option(CMD, argc, argv, &i, opt_names, N_OPTS, &val);
-		if (o < 0)
-			return 2;
-		if (apply_option(a, (enum opt) o, val))
-			return 2;
-	}
-
-	if (!a->seen[OPT_VOUT])
+	if (!(given & (1u << OPT_VOUT)))
 		return cmd_usage_error(CMD, "--vout is required");
-	if (!a->seen[OPT_MAX_SPL])
+	if (!(given & (1u << OPT_MAX_SPL)))
 		return cmd_usage_error(CMD, "--max-spl is required");
-	if (a->headphone && (a->seen[OPT_IMPEDANCE] || a->seen[OPT_SENSITIVITY]))
+	if (a->headphone && (given & (1u << OPT_IMPEDANCE | 1u << OPT_SENSITIVITY)))
 		return cmd_usage_error(CMD, "--headphone excludes --impedance and --sensitivity");
-	if (!a->headphone && (!a->seen[OPT_IMPEDANCE] || !a->seen[OPT_SENSITIVITY]))
+	if (!a->headphone && (~given & (1u << OPT_IMPEDANCE | 1u << OPT_SENSITIVITY)))
 		return cmd_usage_error(CMD, "give --impedance and --sensitivity, or --headphone");
 	return 0;
 }

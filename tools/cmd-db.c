@@ -13,24 +13,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "cmd-args.h"
 #include "cmd.h"
+#include "conf.h"
 #include "db.h"
 #include "headphones.h"
 #include "json-out.h"
 
 static const char *const estimated_names[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
 
-static int parse_json_flag(const char *cmd, int argc, char **argv, bool *json)
+static void db_usage(void)
 {
-	*json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			*json = true;
-		else
-			return cmd_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-	}
-	return 0;
+	puts("Usage: dacguardctl db list [--json]\n"
+	     "       dacguardctl db validate [DIR|FILE...]\n\n"
+	     "validate without arguments checks the configured directories; a DIR named\n"
+	     "devices/ or headphones/ holds files of that kind, any other DIR is a\n"
+	     "configuration root (dacguard.conf, dacguard.conf.d/, devices/, headphones/).");
+}
+
+static void headphones_usage(void)
+{
+	puts("Usage: dacguardctl headphones [--json]");
+}
+
+/* --json alone: 0 with *json set, 1 after --help, 2 on a usage error (reported). */
+static int parse_json_flag(const char *cmd, void (*usage)(void), int argc, char **argv,
+			   bool *json)
+{
+	const struct cmd_options options = { .cmd = cmd, .json = true, .usage = usage };
+	uint32_t given;
+	int res = cmd_parse_options(&options, argc, argv, NULL, &given);
+
+	*json = given & CMD_JSON;
+	return res;
 }
 
 static void print_figure(const char *label, double v, const char *unit)
@@ -158,8 +173,8 @@ static int db_list(int argc, char **argv)
 	bool json;
 	int res;
 
-	if ((res = parse_json_flag("db list", argc, argv, &json)) != 0)
-		return res;
+	if ((res = parse_json_flag("db list", db_usage, argc, argv, &json)) != 0)
+		return res == 1 ? 0 : res;
 	dg_paths_init(&paths);
 	dg_db_init(&db);
 	if (dg_db_load(&db, &paths, NULL) < 0)
@@ -378,12 +393,7 @@ int cmd_db(int argc, char **argv)
 	if (argc < 2)
 		return cmd_usage_error("db", "missing subcommand (list, validate)");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		puts(
-		    "Usage: dacguardctl db list [--json]\n"
-		    "       dacguardctl db validate [DIR|FILE...]\n\n"
-		    "validate without arguments checks the configured directories; a DIR named\n"
-		    "devices/ or headphones/ holds files of that kind, any other DIR is a\n"
-		    "configuration root (dacguard.conf, dacguard.conf.d/, devices/, headphones/).");
+		db_usage();
 		return 0;
 	}
 	if (strcmp(argv[1], "list") == 0)
@@ -401,8 +411,8 @@ int cmd_headphones(int argc, char **argv)
 	bool json;
 	int res;
 
-	if ((res = parse_json_flag("headphones", argc, argv, &json)) != 0)
-		return res;
+	if ((res = parse_json_flag("headphones", headphones_usage, argc, argv, &json)) != 0)
+		return res == 1 ? 0 : res;
 	dg_paths_init(&paths);
 	dg_headphone_db_init(&hp);
 	if (dg_headphone_db_load(&hp, &paths, NULL) < 0)

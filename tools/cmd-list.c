@@ -4,11 +4,11 @@
  * the daemon's own engine). */
 #include "config.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd-args.h"
 #include "cmd.h"
 #include "engine.h"
 #include "json-out.h"
@@ -162,37 +162,27 @@ static void text_device(const struct dg_device *dev)
 	printf("Decision:        %s\n\n", line);
 }
 
+static void usage(void)
+{
+	puts("Usage: dacguardctl list [--json] [--ctl NAME]");
+}
+
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"ctl", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	/* --ctl: the control device opened instead of "hw:N" (tests) */
+	static const char *const names[] = { "--ctl" };
+	static const struct cmd_options options = {
+		.cmd = "list", .names = names, .n_names = 1, .json = true, .usage = usage,
+		.take = cmd_take_string,
 	};
 	struct dg_engine_options eopts = {0};
 	struct dg_engine *e = NULL;
-	bool json = false;
-	int c, r;
+	uint32_t given;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'c':
-			eopts.controls_override = optarg;
-			break;
-		case 'h':
-			puts("Usage: dacguardctl list [--json] [--ctl NAME]");
-			return 0;
-		default:
-			return cmd_usage_error("list", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
+	r = cmd_parse_options(&options, argc, argv, &eopts.controls_override, &given);
+	if (r)
+		return r == 1 ? 0 : r;
 
 	r = dg_engine_new(&eopts, on_event, NULL, &e);
 	if (r < 0) {
@@ -208,7 +198,7 @@ int cmd_list(int argc, char **argv)
 		dg_engine_free(e);
 		return 1;
 	}
-	if (json) {
+	if (given & CMD_JSON) {
 		struct dg_json_out j;
 
 		dg_json_out_init(&j, stdout, true);

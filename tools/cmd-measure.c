@@ -31,7 +31,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "json-out.h"
-#include "jsonutil.h"
+#include "metadata-value.h"
 #include "measure.h"
 
 #define CMD "measure"
@@ -269,25 +269,58 @@ static int parse_name(const char *opt, const char *val, const char **out)
 		return cmd_usage_error(CMD, "%s: empty name", opt);
 	if (strlen(val) >= NAME_MAX_LEN - 16)
 		return cmd_usage_error(CMD, "%s: name too long", opt);
-	if (*out)
-		return cmd_usage_error(CMD, "%s given twice", opt);
 	*out = val;
 	return 0;
+}
+
+enum opt { OPT_TARGET, OPT_SOURCE, OPT_RATE, OPT_LEVEL, OPT_FREQUENCIES, N_OPTS };
+
+/* in the order of enum opt */
+static const char *const opt_names[N_OPTS] = { "--target", "--source", "--rate", "--level",
+					       "--frequencies" };
+
+static const struct cmd_range rate_range = {
+	.expected = "a whole number of Hz", .min = 8000, .max = 384000, .whole = true,
+};
+static const struct cmd_range level_range = {
+	.expected = "dBFS", .min = -80.0, .max = 0.0, .unit = " dBFS",
+};
+
+static int take_option(void *data, int o, const char *val)
+{
+	struct measure_args *a = data;
+	double v;
+
+	switch ((enum opt) o) {
+	case OPT_TARGET:
+		return parse_name(opt_names[o], val, &a->target);
+	case OPT_SOURCE:
+		return parse_name(opt_names[o], val, &a->source);
+	case OPT_RATE:
+		if (cmd_number_option(CMD, opt_names[o], val, &rate_range, &v))
+			return 2;
+		a->rate = (unsigned) v;
+		return 0;
+	case OPT_LEVEL:
+		return cmd_number_option(CMD, opt_names[o], val, &level_range, &a->level_dbfs);
+	case OPT_FREQUENCIES:
+		return parse_frequencies(a, val);
+	case N_OPTS:
+		break;
+	}
+	return cmd_usage_error(CMD, "internal error");
 }
 
 /* Returns 0 to go on, 1 after --help, 2 on a usage error (already reported). */
 static int parse_args(int argc, char **argv, struct measure_args *a)
 {
-	enum { OPT_TARGET, OPT_SOURCE, OPT_RATE, OPT_LEVEL, OPT_FREQUENCIES };
-	static const char *const opt_names[] = {
-		[OPT_TARGET] = "--target",
-		[OPT_SOURCE] = "--source",
-		[OPT_RATE] = "--rate",
-		[OPT_LEVEL] = "--level",
-		[OPT_FREQUENCIES] = "--frequencies",
-	};
 	static const double default_freqs[] = { 100.0, 1000.0, 10000.0 };
-	bool seen_rate = false, seen_level = false, seen_freqs = false;
+	static const struct cmd_options options = {
+		.cmd = CMD, .names = opt_names, .n_names = N_OPTS, .json = true, .usage = usage,
+		.take = take_option,
+	};
+	uint32_t given;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->rate = DEFAULT_RATE;
@@ -295,64 +328,10 @@ static int parse_args(int argc, char **argv, struct measure_args *a)
 	for (size_t i = 0; i < SPA_N_ELEMENTS(default_freqs); i++)
 		a->freqs[i] = default_freqs[i];
 	a->n_freqs = SPA_N_ELEMENTS(default_freqs);
-
-	for (int i = 1; i < argc; i++) {
-		const char *val = NULL;
-		double v;
-
-		if (strcmp(argv[i], "--json") == 0) {
-			a->json = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage();
-			return 1;
-		}
-		switch (cmd_option(CMD, argc, argv, &i, opt_names, SPA_N_ELEMENTS(opt_names),
-				   &val)) {
-		case OPT_TARGET:
-			if (parse_name("--target", val, &a->target))
-				return 2;
-			break;
-		case OPT_SOURCE:
-			if (parse_name("--source", val, &a->source))
-				return 2;
-			break;
-		case OPT_RATE:
-			if (seen_rate)
-				return cmd_usage_error(CMD, "--rate given twice");
-			seen_rate = true;
-			if (cmd_parse_number(val, &v) < 0 || v != floor(v))
-				return cmd_usage_error(CMD, "--rate: expected a whole number of "
-						       "Hz, not '%s'", val);
-			if (v < 8000 || v > 384000)
-				return cmd_usage_error(CMD, "--rate: %s is out of range "
-						       "(8000..384000)", val);
-			a->rate = (unsigned) v;
-			break;
-		case OPT_LEVEL:
-			if (seen_level)
-				return cmd_usage_error(CMD, "--level given twice");
-			seen_level = true;
-			if (cmd_parse_number(val, &v) < 0)
-				return cmd_usage_error(CMD, "--level: expected dBFS, not '%s'",
-						       val);
-			if (v > 0.0 || v < -80.0)
-				return cmd_usage_error(CMD, "--level: %s is out of range "
-						       "(-80..0 dBFS)", val);
-			a->level_dbfs = v;
-			break;
-		case OPT_FREQUENCIES:
-			if (seen_freqs)
-				return cmd_usage_error(CMD, "--frequencies given twice");
-			seen_freqs = true;
-			if (parse_frequencies(a, val))
-				return 2;
-			break;
-		default:
-			return 2;
-		}
-	}
+	r = cmd_parse_options(&options, argc, argv, a, &given);
+	if (r)
+		return r;
+	a->json = given & CMD_JSON;
 	for (size_t i = 0; i < a->n_freqs; i++)
 		if (a->freqs[i] >= 0.45 * a->rate)
 			return cmd_usage_error(CMD, "--frequencies: %g Hz is too close to the "

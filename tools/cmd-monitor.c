@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd-args.h"
 #include "cmd.h"
 #include "engine.h"
 
@@ -50,33 +50,28 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 	fflush(stdout);
 }
 
+static void usage(void)
+{
+	puts("Usage: dacguardctl monitor [--ctl NAME]   (Ctrl-C to stop)");
+}
+
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"ctl", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	/* --ctl: the control device opened instead of "hw:N" (tests) */
+	static const char *const names[] = { "--ctl" };
+	static const struct cmd_options options = {
+		.cmd = "monitor", .names = names, .n_names = 1, .usage = usage,
+		.take = cmd_take_string,
 	};
 	struct dg_engine_options eopts = {0};
 	struct dg_engine *e = NULL;
 	sigset_t mask;
-	int c, r, sfd, status = 1;
+	uint32_t given;
+	int r, sfd, status = 1;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			eopts.controls_override = optarg;
-			break;
-		case 'h':
-			puts("Usage: dacguardctl monitor [--ctl NAME]   (Ctrl-C to stop)");
-			return 0;
-		default:
-			return cmd_usage_error("monitor", "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("monitor", "unexpected argument '%s'", argv[optind]);
+	r = cmd_parse_options(&options, argc, argv, &eopts.controls_override, &given);
+	if (r)
+		return r == 1 ? 0 : r;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
