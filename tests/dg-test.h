@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Minimal assertions for dacguard's C tests: each failure names file:line and the
- * values, and the test keeps going so one run shows every failure. */
+ * values, and the test keeps going so one run shows every failure. Every check is
+ * counted, and a test that made none fails. */
 #pragma once
 
 #include <math.h>
@@ -55,9 +56,29 @@ static int dg_test_checks;
 		}                                                                          \
 	} while (0)
 
+/* A test that made no check fails: it tested nothing (a loop over an empty table, a
+ * corpus it did not find, a case that returned early) and must not pass for it. */
+
+/* Runs one test function of a file; DG_RUN(test_x) names it after the function. */
+static inline void dg_test_run(const char *name, void (*fn)(void))
+{
+	int before = dg_test_checks;
+
+	fn();
+	if (dg_test_checks == before) {
+		dg_test_failures++;
+		fprintf(stderr, "%s: made no checks\n", name);
+	}
+}
+#define DG_RUN(fn) dg_test_run(#fn, fn)
+
 /* Ends main(): prints a summary line and returns the exit status. */
 static inline int dg_test_done(const char *name)
 {
+	if (dg_test_checks == 0) {
+		dg_test_failures++;
+		fprintf(stderr, "%s: made no checks\n", name);
+	}
 	printf("%s: %d checks, %d failed\n", name, dg_test_checks, dg_test_failures);
 	return dg_test_failures ? 1 : 0;
 }

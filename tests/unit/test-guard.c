@@ -433,13 +433,13 @@ int main(void)
 		bufs_in[c] = calloc(200000, sizeof(float));
 		bufs_out[c] = calloc(200000, sizeof(float));
 	}
-	test_matrix();
-	test_transparent();
-	test_release_back_to_transparent();
-	test_latency_impulse();
-	test_ceiling_changes();
-	test_bad_input();
-	test_short_blocks_redo();
+	DG_RUN(test_matrix);
+	DG_RUN(test_transparent);
+	DG_RUN(test_release_back_to_transparent);
+	DG_RUN(test_latency_impulse);
+	DG_RUN(test_ceiling_changes);
+	DG_RUN(test_bad_input);
+	DG_RUN(test_short_blocks_redo);
 	for (int c = 0; c < MAXCH; c++) {
 		free(bufs_in[c]);
 		free(bufs_out[c]);

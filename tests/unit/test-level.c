@@ -330,15 +330,15 @@ static void test_limit_strings(void)
 
 int main(void)
 {
-	test_sensitivity();
-	test_design_check();
-	test_voltage_limited();
-	test_unknown_zout_is_loud();
-	test_power_limited();
-	test_power_other_load_ignored();
-	test_full_scale();
-	test_balanced();
-	test_fallback();
-	test_limit_strings();
+	DG_RUN(test_sensitivity);
+	DG_RUN(test_design_check);
+	DG_RUN(test_voltage_limited);
+	DG_RUN(test_unknown_zout_is_loud);
+	DG_RUN(test_power_limited);
+	DG_RUN(test_power_other_load_ignored);
+	DG_RUN(test_full_scale);
+	DG_RUN(test_balanced);
+	DG_RUN(test_fallback);
+	DG_RUN(test_limit_strings);
 	return dg_test_done("test-level");
 }

@@ -296,11 +296,11 @@ static void test_failures(void)
 
 int main(void)
 {
-	test_sine();
-	test_block_frames();
-	test_known_leaks();
-	test_gain_and_polarity();
-	test_floor();
-	test_failures();
+	DG_RUN(test_sine);
+	DG_RUN(test_block_frames);
+	DG_RUN(test_known_leaks);
+	DG_RUN(test_gain_and_polarity);
+	DG_RUN(test_floor);
+	DG_RUN(test_failures);
 	return dg_test_done("test-measure");
 }

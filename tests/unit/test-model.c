@@ -132,10 +132,10 @@ static void test_find_output(void)
 
 int main(void)
 {
-	test_connector_round_trip();
-	test_connector_rejects();
-	test_mode_strings();
-	test_output_init();
-	test_find_output();
+	DG_RUN(test_connector_round_trip);
+	DG_RUN(test_connector_rejects);
+	DG_RUN(test_mode_strings);
+	DG_RUN(test_output_init);
+	DG_RUN(test_find_output);
 	return dg_test_done("test-model");
 }

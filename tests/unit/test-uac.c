@@ -965,17 +965,17 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
 		return write_corpus(argv[2]);
-	test_topping_d50s();
-	test_fiio_e10();
-	test_fiio_btr3();
-	test_fiio_k3();
-	test_fiio_btr5_partial();
-	test_hub();
-	test_uac2_connector();
-	test_uac3();
-	test_uac1_selector_rates();
-	test_clamping();
-	test_bad_arguments();
-	test_robustness();
+	DG_RUN(test_topping_d50s);
+	DG_RUN(test_fiio_e10);
+	DG_RUN(test_fiio_btr3);
+	DG_RUN(test_fiio_k3);
+	DG_RUN(test_fiio_btr5_partial);
+	DG_RUN(test_hub);
+	DG_RUN(test_uac2_connector);
+	DG_RUN(test_uac3);
+	DG_RUN(test_uac1_selector_rates);
+	DG_RUN(test_clamping);
+	DG_RUN(test_bad_arguments);
+	DG_RUN(test_robustness);
 	return dg_test_done("test-uac");
 }
