@@ -13,7 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "jsonutil.h"
+#include "paths.h"
 
 /* per configuration directory: the directory itself (for dacguard.conf) and these */
 static const char *const subdirs[] = {"dacguard.conf.d", "devices", "headphones"};

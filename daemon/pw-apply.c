@@ -32,7 +32,7 @@
 #include <pipewire/extensions/metadata.h>
 #include <pipewire/pipewire.h>
 
-#include "jsonutil.h"
+#include "metadata-value.h"
 #include "pw-apply.h"
 
 #define GUARD_PREFIX        "dacguard."

@@ -12,6 +12,7 @@
 #include <spa/utils/json.h>
 
 #include "conf.h"
+#include "json-read.h"
 
 #define SPL_MIN      40.0
 #define SPL_MAX      130.0

@@ -3,7 +3,9 @@
 #pragma once
 
 #include "headphones.h"
-#include "jsonutil.h"
+#include "diag.h"
+#include "paths.h"
+#include "usb-match.h"
 #include "model.h"
 
 #define DG_CONF_MAX_DEVICES 32

@@ -11,6 +11,7 @@
 #include <spa/utils/json.h>
 
 #include "db.h"
+#include "json-read.h"
 
 static const char *const estimated_keys[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
 

@@ -2,7 +2,9 @@
 /* dacguard: the device database, devices/NN-vendor.conf (doc/formats.md). */
 #pragma once
 
-#include "jsonutil.h"
+#include "diag.h"
+#include "paths.h"
+#include "usb-match.h"
 #include "model.h"
 
 /* Which figures of an output are estimates ("estimated = [ ... ]"). */

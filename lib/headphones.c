@@ -13,6 +13,7 @@
 #include <spa/utils/json.h>
 
 #include "headphones.h"
+#include "json-read.h"
 
 #define DG_SENSITIVITY_MIN 40.0
 #define DG_SENSITIVITY_MAX 160.0

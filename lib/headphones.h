@@ -2,7 +2,8 @@
 /* dacguard: headphone profiles, headphones/NN-name.conf (doc/formats.md). */
 #pragma once
 
-#include "jsonutil.h"
+#include "diag.h"
+#include "paths.h"
 #include "model.h"
 
 #define DG_HEADPHONE_DEFAULT "generic-iem-sensitive"

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "db.h"
 #include "headphones.h"
+#include "metadata-value.h"
 #include "tests/dg-test.h"
 
 #define CORPUS DG_TEST_DATA_DIR "/conf"

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguard: where the config files are (doc/formats.md, "Where files are looked for"):
+ * the search directories, the files collected across them by name, and reading them, every
+ * file of a load even after one fails, so one run reports the errors of all of them. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+#define DG_PATHS_MAX 3
+
+struct dg_paths {
+	char dirs[DG_PATHS_MAX][PATH_MAX]; /* lowest priority first */
+	bool trusted[DG_PATHS_MAX];        /* root's (datadir, /etc): may set the hard ceiling */
+	size_t n;
+};
+
+/* DG_DATADIR, DG_SYSCONFDIR and $XDG_CONFIG_HOME/dacguard (or ~/.config/dacguard);
+ * DACGUARD_CONFIG_DIR replaces all three by one untrusted directory. */
+int dg_paths_init(struct dg_paths *p);
+/* Exactly one directory (tests, `dacguardctl db validate DIR`). */
+void dg_paths_init_dir(struct dg_paths *p, const char *dir, bool trusted);
+
+/* Files "<dir>/<sub>/<name><suffix>" collected across p's dirs by name: a higher-priority dir
+ * replaces a same-named file; sorted by strverscmp() of the name. *files is a malloc'd
+ * array of malloc'd paths; free with dg_file_list_free(). Missing dirs are skipped. */
+int dg_collect_files(const struct dg_paths *p, const char *sub, const char *suffix,
+		     char ***files, size_t *n_files);
+void dg_file_list_free(char **files, size_t n_files);
+
+/* Reads a whole file (NUL-terminated, *len excludes the NUL). */
+int dg_read_file(const char *path, char **data, size_t *len);
+
+/* Reads every file and hands its text to add(work, ...). Every file is read, so one run
+ * reports the errors of all of them. Returns 0, -ENOMEM, or -EINVAL if any file failed. */
+typedef int (*dg_add_text_fn)(void *work, const char *name, const char *data, size_t len,
+			      struct dg_errors *errors);
+int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, void *work,
+		      struct dg_errors *errors);

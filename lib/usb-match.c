@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguard: the match on a USB device (lib/usb-match.h). */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <spa/utils/json.h>
+
+#include "json-read.h"
+#include "usb-match.h"
+
+static int hex4(const char *s, uint16_t *out, bool *upper)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*upper = true;
+		else
+			return -EINVAL;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_usb(struct dg_json_ctx *ctx, const char *key, const char *val, int len,
+		     struct dg_match *m)
+{
+	char s[16];
+	bool upper = false, any;
+	size_t n;
+	int res;
+
+	if ((res = dg_json_string(ctx, key, val, len, s, sizeof(s))) < 0)
+		return res;
+	n = strlen(s);
+	any = n == 6 && s[5] == '*';
+	if (!(n == 9 || any) || s[4] != ':' || hex4(s, &m->vid, &upper) < 0 ||
+	    (!any && hex4(s + 5, &m->pid, &upper) < 0))
+		return dg_json_error(ctx, val, key,
+				     "expected \"vvvv:pppp\" or \"vvvv:*\" (4 hex digits), got \"%s\"",
+				     s);
+	if (upper)
+		return dg_json_error(ctx, val, key, "use lowercase hex, got \"%s\"", s);
+	m->has_usb = true;
+	m->any_pid = any;
+	if (any)
+		m->pid = 0;
+	return 0;
+}
+
+int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
+		  int len, struct dg_match *m)
+{
+	struct spa_json sub;
+	char k[64], path[256];
+	const char *at, *v;
+	int vlen, res;
+
+	memset(m, 0, sizeof(*m));
+	if ((res = dg_json_enter_object(ctx, it, key, val, len, &sub)) < 0)
+		return res;
+	while ((res = dg_json_next_key(ctx, &sub, key, k, sizeof(k), &at)) > 0) {
+		dg_json_path(path, sizeof(path), "%s.%s", key, k);
+		if ((res = dg_json_next_value(ctx, &sub, path, at, &v, &vlen)) < 0)
+			return res;
+		if (strcmp(k, "usb") == 0) {
+			res = parse_usb(ctx, path, v, vlen, m);
+		} else if (strcmp(k, "product") == 0 || strcmp(k, "manufacturer") == 0) {
+			char *dst = k[0] == 'p' ? m->product : m->manufacturer;
+
+			res = dg_json_string(ctx, path, v, vlen, dst, DG_NAME_MAX);
+			if (res == 0 && !*dst)
+				res = dg_json_error(ctx, v, path, "empty glob");
+		} else {
+			res = dg_json_error(ctx, at, path, "unknown key (usb, product, manufacturer)");
+		}
+		if (res < 0)
+			return res;
+	}
+	if (res < 0)
+		return res;
+	if (!m->has_usb)
+		return dg_json_error(ctx, val, key, "missing usb = \"vvvv:pppp\"");
+	return 0;
+}
+
+bool dg_match_device(const struct dg_match *m, uint16_t vid, uint16_t pid,
+		     const char *manufacturer, const char *product)
+{
+	if (!m->has_usb || m->vid != vid || (!m->any_pid && m->pid != pid))
+		return false;
+	if (m->product[0] && (!product || fnmatch(m->product, product, 0) != 0))
+		return false;
+	if (m->manufacturer[0] && (!manufacturer || fnmatch(m->manufacturer, manufacturer, 0) != 0))
+		return false;
+	return true;
+}
+
+int dg_match_specificity(const struct dg_match *m)
+{
+	return (m->product[0] ? 4 : 0) + (m->any_pid ? 0 : 2) + (m->manufacturer[0] ? 1 : 0);
+}
+
+void dg_match_format(const struct dg_match *m, char *buf, size_t size)
+{
+	int n;
+
+	if (m->any_pid)
+		n = snprintf(buf, size, "%04x:*", m->vid);
+	else
+		n = snprintf(buf, size, "%04x:%04x", m->vid, m->pid);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (m->product[0])
+		n += snprintf(buf + n, size - n, " product=%s", m->product);
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (m->manufacturer[0])
+		snprintf(buf + n, size - n, " manufacturer=%s", m->manufacturer);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguard: the match on a USB device that dacguard.devices entries and the device
+ * database share: idVendor:idProduct (or any product of a vendor) and optional globs on
+ * the product and manufacturer strings; how it is read from a file, tested against a
+ * device, ranked by specificity and printed. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct dg_json_ctx;
+struct spa_json;
+
+struct dg_match {
+	bool has_usb;            /* always true in a valid file */
+	uint16_t vid;
+	uint16_t pid;
+	bool any_pid;            /* "vvvv:*" */
+	char product[DG_NAME_MAX];      /* fnmatch glob; "" = not given */
+	char manufacturer[DG_NAME_MAX]; /* fnmatch glob; "" = not given */
+};
+
+/* True when every given key matches. NULL strings match only an absent glob. */
+bool dg_match_device(const struct dg_match *m, uint16_t vid, uint16_t pid,
+		     const char *manufacturer, const char *product);
+/* Higher is more specific: a product glob beats none, then an exact PID beats "*",
+ * then a manufacturer glob beats none. */
+int dg_match_specificity(const struct dg_match *m);
+/* "2972:0047 product=FiiO BTR5*" style, for listings. */
+void dg_match_format(const struct dg_match *m, char *buf, size_t size);
+
+/* Reads the object val (the value of key, from the iterator it) into m:
+ * { usb = "vvvv:pppp" | "vvvv:*" (lowercase hex only), product = glob, manufacturer = glob }. */
+int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
+		  int len, struct dg_match *m);
