@@ -45,12 +45,14 @@
 #                                 stop it early)
 #   play_wait                     waits for play_bg's player, fails if it failed
 #   check_wav FILE ARGS...        wav-peak FILE ARGS (fails the test if it does),
-#                                 its first line in the test log
+#                                 its first line in the test log; a check
+#                                 (pw-session.sh counts them)
 #   check_intact PLAYED RECORDED ARGS...
 #                                 wav-intact PLAYED RECORDED ARGS (fails the test
 #                                 if it does): RECORDED is PLAYED at the guard's
 #                                 gain, whole; its summary line and transitions in
-#                                 the test log, its whole report in INTACT_OUT
+#                                 the test log, its whole report in INTACT_OUT; a
+#                                 check
 #   intact_transition N           "RECORDED PLAYED": the frames where check_intact
 #                                 saw the Nth gain step
 
@@ -183,6 +185,7 @@ check_wav()
 		pw_session_fail "wav-peak $*"
 	fi
 	echo "# wav-peak $*: $(echo "$out" | head -n1)" >&2
+	pw_check_made "wav-peak $*"
 }
 
 check_intact()
@@ -195,6 +198,7 @@ check_intact()
 	fi
 	echo "# wav-intact $args: $(echo "$INTACT_OUT" | head -n1)" >&2
 	echo "$INTACT_OUT" | tail -n +2 | sed 's/^/#   /' >&2
+	pw_check_made "wav-intact $args"
 }
 
 intact_transition()

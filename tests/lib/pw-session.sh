@@ -58,6 +58,22 @@
 #   pw_session_fail MSG     print MSG and the logs, exit 1.
 #   pw_session_skip MSG     exit 77 (meson: skipped).
 #
+# Checks: every assertion below is counted, and with PW_SESSION_REQUIRE_CHECKS=1
+# (meson sets it for the test suites) a test that ends well having made none
+# fails: it tested nothing. A test that passes prints how many it made.
+#   pw_check DESCRIPTION CMD...     CMD must succeed, or the test fails with
+#                                   DESCRIPTION
+#   pw_check_eq WHAT VALUE WANT     VALUE must be WANT, or the test fails with
+#                                   "WHAT is 'VALUE', expected 'WANT'"
+#   pw_check_props ID 'KEY OP VALUE'...
+#                                   node ID's Props satisfy each awk comparison
+#                                   now (one pw-dump), or the test fails
+#   pw_check_made DESCRIPTION       counts a check a test's own helper made
+#   pw_checks                       how many checks were made so far
+#   pw_wait_prop, pw_wait_props, pw_wait_node_prop, pw_wait_channel_volume
+#   (below) and check_wav, check_intact (pw-audio.sh) count as checks; the
+#   waits for the session's readiness (pw_wait_node, pw_wait_linked, ...) do not.
+#
 # Queries (all poll; none sleeps a fixed time):
 #   pw_node_id NAME                 id of the node named NAME or nothing
 #   pw_wait_node NAME               waits, prints its id (fails on timeout)
@@ -65,8 +81,14 @@
 #   pw_node_prop NAME KEY           a property of node NAME (from pw-dump)
 #   pw_param ID KEY                 value of KEY in the node's Props params
 #                                   (from pw-dump: the last Props object having it)
-#   pw_wait_prop ID KEY 'OP VALUE'  waits until pw_param ID KEY satisfies the
+#   pw_wait_prop ID KEY 'OP VALUE'...
+#                                   waits until pw_param ID KEY satisfies every
 #                                   awk comparison (e.g. '< -39.9', '== "true"')
+#                                   in one reading
+#   pw_wait_props ID 'KEY OP VALUE'...
+#                                   waits until one reading of node ID's Props
+#                                   satisfies every comparison, each of its KEY
+#                                   (meters read in the same window)
 #   pw_wait_node_prop NAME KEY 'OP VALUE' [...]
 #                                   waits until node NAME exists and its KEY
 #                                   satisfies every comparison, prints its id; one
@@ -182,6 +204,55 @@ pw_session_skip()
 	exit 77
 }
 
+# Counted in a file of the session once there is one (a check in a command
+# substitution, such as id=$(pw_wait_node_prop ...), runs in a subshell), before it
+# in the shell.
+_pw_session_checks=0
+pw_check_made()
+{
+	if [ -n "${PW_SESSION_DIR:-}" ] && [ -d "$PW_SESSION_DIR" ]; then
+		echo "$1" >>"$PW_SESSION_DIR/checks"
+	else
+		_pw_session_checks=$((_pw_session_checks + 1))
+	fi
+}
+
+pw_checks()
+{
+	local n=0
+	if [ -n "${PW_SESSION_DIR:-}" ] && [ -f "$PW_SESSION_DIR/checks" ]; then
+		n=$(wc -l <"$PW_SESSION_DIR/checks")
+	fi
+	echo $((n + _pw_session_checks))
+}
+
+pw_check()
+{
+	local what=$1
+	shift
+	"$@" || pw_session_fail "$what"
+	pw_check_made "$what"
+}
+
+pw_check_eq()
+{
+	[ "$2" = "$3" ] || pw_session_fail "$1 is '$2', expected '$3'"
+	pw_check_made "$1 is '$3'"
+}
+
+# the verdict on a test that ended well: it made checks
+_pw_session_verdict()
+{
+	local n
+	[ "${PW_SESSION_REQUIRE_CHECKS:-0}" = 1 ] || return 0
+	n=$(pw_checks)
+	if [ "$n" = 0 ]; then
+		echo "FAIL: the test made no checks" >&2
+		return 1
+	fi
+	echo "ok: $n checks"
+}
+
 pw_session_stop()
 {
 	local i pid
@@ -206,12 +277,15 @@ pw_session_stop()
 _pw_session_exit()
 {
 	local rc=$?
-	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "$_pw_session_stopped" = 0 ]; then
+	if [ "$rc" = 0 ]; then
+		_pw_session_verdict || rc=1
+	elif [ "$rc" != 77 ] && [ "$_pw_session_stopped" = 0 ]; then
 		_pw_session_dump_logs
 	fi
 	pw_session_stop
 	exit "$rc"
 }
+trap _pw_session_exit EXIT
 
 # pw_wait_for DESCRIPTION CMD...: poll CMD every 50 ms until it succeeds.
 pw_wait_for()
@@ -299,17 +373,55 @@ _pw_param_is()
 	_pw_value_is "$(pw_param "$1" "$2")" "$3"
 }
 
-pw_wait_prop()
+# _pw_props_are ID 'KEY OP VALUE'...: one reading of node ID's Props satisfies every
+# comparison; the values read are left in _pw_props_seen ("KEY=VALUE ...")
+_pw_props_are()
 {
-	local deadline=$((SECONDS + PW_SESSION_TIMEOUT))
-	while ! _pw_param_is "$1" "$2" "$3"; do
+	local id=$1 params c k v ok=0
+	shift
+	params=$(pw_params "$id")
+	_pw_props_seen=
+	for c in "$@"; do
+		k=${c%% *}
+		v=$(awk -F'\t' -v k="$k" '$1 == k { v = $2 } END { print v }' <<<"$params")
+		_pw_props_seen+="$k=${v:-(none)} "
+		_pw_value_is "$v" "${c#* }" || ok=1
+	done
+	return $ok
+}
+
+pw_wait_props()
+{
+	local id=$1 deadline=$((SECONDS + PW_SESSION_TIMEOUT))
+	shift
+	while ! _pw_props_are "$id" "$@"; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
-			pw_session_fail "timed out waiting for $2 of node $1 to be $3" \
-				"(it is '$(pw_param "$1" "$2")')"
+			pw_session_fail "timed out waiting for node $id to have $(printf "'%s' " "$@")" \
+				"(it has $_pw_props_seen)"
 		fi
 		_pw_session_check_alive
 		sleep 0.05
 	done
+	pw_check_made "node $id has $*"
+}
+
+pw_wait_prop()
+{
+	local id=$1 key=$2 c conds=()
+	shift 2
+	for c in "$@"; do
+		conds+=("$key $c")
+	done
+	pw_wait_props "$id" "${conds[@]}"
+}
+
+pw_check_props()
+{
+	local id=$1
+	shift
+	_pw_props_are "$id" "$@" ||
+		pw_session_fail "node $id does not have $(printf "'%s' " "$@") (it has $_pw_props_seen)"
+	pw_check_made "node $id has $*"
 }
 
 # "id<TAB>value of KEY in its Props" of the node named NAME, from one pw-dump
@@ -342,6 +454,7 @@ pw_wait_node_prop()
 		_pw_session_check_alive
 		sleep 0.02
 	done
+	pw_check_made "node $name has $key $*"
 	echo "$id"
 }
 
@@ -360,6 +473,7 @@ _pw_channel_volume_is()
 pw_wait_channel_volume()
 {
 	pw_wait_for "channelVolumes of node $1 to be $2" _pw_channel_volume_is "$1" "$2"
+	pw_check_made "channelVolumes of node $1 $2"
 }
 
 # one pw-dump per poll: a recording starts that much sooner
@@ -574,7 +688,6 @@ pw_session_start()
 	[ -n "${TMPDIR:-}" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm; }
 	PW_SESSION_DIR=$(mktemp -d "$tmp/pw-session.XXXXXX")
 	export PW_SESSION_DIR
-	trap _pw_session_exit EXIT
 	trap 'exit 130' INT TERM
 
 	export XDG_RUNTIME_DIR=$PW_SESSION_DIR/run
