@@ -122,7 +122,14 @@ static void decide_quiet(struct dg_engine *e, struct dg_device *dev, bool quiet)
 		dg_policy_generic_dac(dev->card.manufacturer, dev->card.product, &dac);
 	dg_policy_mode_map(dev->entry, &map);
 	dg_mode_resolve(dev->controls ? &dev->controls_state : NULL, &map, cfg_mode, &mode);
-	dg_policy_decide(&e->cfg, &e->hp, dc, &dac, &mode, dev->uac_err == 0, &dev->decision);
+	dg_policy_decide(&e->cfg, &e->hp, dc, &dac, &mode, dev->uac_err == 0, dev->user_output,
+			 &dev->decision);
+	if (dev->user_output[0] && was_decided &&
+	    !dg_policy_user_choice_stands(&old, &dev->decision)) {
+		dev->user_output[0] = '\0';
+		dg_policy_decide(&e->cfg, &e->hp, dc, &dac, &mode, dev->uac_err == 0, NULL,
+				 &dev->decision);
+	}
 	dev->decided = true;
 	if (quiet && was_decided && old.mode.mode == dev->decision.mode.mode &&
 	    old.mode.source == dev->decision.mode.source &&
@@ -137,6 +144,7 @@ static void decide(struct dg_engine *e, struct dg_device *dev)
 {
 	decide_quiet(e, dev, false);
 }
+
 
 static void read_controls(struct dg_engine *e, struct dg_device *dev)
 {
@@ -202,6 +210,19 @@ static struct dg_device *find_device(struct dg_engine *e, const char *syspath)
 		if (strcmp(d->card.syspath, syspath) == 0)
 			return d;
 	return NULL;
+}
+
+int dg_engine_set_user_output(struct dg_engine *e, const char *syspath, const char *output)
+{
+	struct dg_device *dev = find_device(e, syspath);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (strcmp(dev->user_output, output ? output : "") == 0)
+		return 0;
+	snprintf(dev->user_output, sizeof(dev->user_output), "%s", output ? output : "");
+	decide(e, dev);
+	return 0;
 }
 
 static void remove_device(struct dg_engine *e, struct dg_device *dev)

@@ -27,6 +27,7 @@ struct dg_device {
 	struct dg_controls controls_state;
 	struct dg_decision decision;
 	bool decided;
+	char user_output[DG_ID_MAX]; /* a user's word on the output in use, "" none */
 	/* poll bookkeeping, owned by the engine */
 	int pfd_first;
 	int pfd_count;
@@ -70,6 +71,11 @@ int dg_engine_monitor(struct dg_engine *e);
 int dg_engine_pollfds(struct dg_engine *e, struct pollfd *pfds, int max);
 /* Handles what poll reported for the array dg_engine_pollfds filled. */
 void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n);
+
+/* A user said which output of the card at syspath is in use ("" or NULL: forget it):
+ * the card is decided again with it (until its controls or the configuration speak
+ * again). -ENODEV for a card the engine does not have. */
+int dg_engine_set_user_output(struct dg_engine *e, const char *syspath, const char *output);
 
 const struct dg_device *dg_engine_devices(const struct dg_engine *e);
 const struct dg_config *dg_engine_config(const struct dg_engine *e);

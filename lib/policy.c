@@ -3,6 +3,8 @@
 
 #include "policy.h"
 
+#include "guard.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,8 @@ void dg_policy_generic_dac(const char *manufacturer, const char *product, struct
 	dac->known = false;
 }
 
+/* Which outputs may be the one in use (dacguardctl list shows the others as "not in
+ * use"): the one the mode names, else those of its kind, else all. */
 static bool is_candidate(const struct dg_output *o, const struct dg_mode_result *mode,
 			 const struct dg_dac *dac)
 {
@@ -62,9 +66,11 @@ static bool is_candidate(const struct dg_output *o, const struct dg_mode_result 
 void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db *hp,
 		      const struct dg_conf_device *dev_conf, const struct dg_dac *dac,
 		      const struct dg_mode_result *mode, bool descriptors_ok,
-		      struct dg_decision *out)
+		      const char *user_output, struct dg_decision *out)
 {
-	bool have = false;
+	const char *in_force = mode->output, *chosen = NULL;
+	enum dg_mode in_mode = mode->mode;
+	double now;
 
 	memset(out, 0, sizeof(*out));
 	out->dac = *dac;
@@ -87,22 +93,55 @@ void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db 
 		dg_level_compute(o, h, cfg->max_spl_db, cfg->fallback_ceiling_db, &d->level);
 		if (co && !isnan(co->ceiling_db) && co->ceiling_db < d->level.ceiling_db)
 			d->level.ceiling_db = co->ceiling_db;
-		d->candidate = is_candidate(o, mode, dac);
-		if (d->candidate && (!have || d->level.ceiling_db < out->ceiling_db)) {
-			out->ceiling_db = d->level.ceiling_db;
-			out->limited_by = d->level.limited_by;
-			snprintf(out->output, sizeof(out->output), "%s", d->id);
-			have = true;
-		}
+		/* the administrator's limit is above everything else */
+		if (cfg->hard_ceiling_db < d->level.ceiling_db)
+			d->level.ceiling_db = cfg->hard_ceiling_db;
+		dg_ceiling_table_set(&out->table, d->id, d->level.ceiling_db);
+	}
+
+	out->detected = *mode;
+	dg_policy_select(&out->table, mode->output, mode->mode, &chosen);
+	snprintf(out->detected_output, sizeof(out->detected_output), "%s", chosen ? chosen : "");
+	if (user_output && user_output[0]) {
+		/* a user's word on the output in use: its kind is the mode */
+		in_force = user_output;
+		in_mode = dg_dac_find_output(dac, user_output) ? dg_policy_mode_of(user_output)
+							       : DG_MODE_UNKNOWN;
+		out->user_choice = true;
+		out->mode.mode = in_mode;
+		out->mode.source = DG_MODE_SOURCE_USER;
+		snprintf(out->mode.output, sizeof(out->mode.output), "%s", user_output);
+	}
+	now = dg_policy_select(&out->table, in_force, in_mode, &chosen);
+	for (size_t i = 0; i < out->n_outputs; i++) {
+		const struct dg_output_decision *d = &out->outputs[i];
+
+		out->outputs[i].candidate = is_candidate(&dac->outputs[i], &out->mode, dac);
+		if (chosen == NULL || strcmp(d->id, chosen) != 0)
+			continue;
+		out->ceiling_db = now;
+		out->limited_by = d->level.limited_by;
+		snprintf(out->output, sizeof(out->output), "%s", d->id);
+		snprintf(out->headphone, sizeof(out->headphone), "%s", d->headphone);
+	}
+	if (out->user_choice) {
+		const struct dg_output_decision *d = NULL;
+
+		for (size_t i = 0; i < out->n_outputs; i++)
+			if (strcmp(out->outputs[i].id, user_output) == 0)
+				d = &out->outputs[i];
+		snprintf(out->output, sizeof(out->output), "%s", user_output);
+		snprintf(out->headphone, sizeof(out->headphone), "%s", d ? d->headphone : "");
 	}
 	if (!descriptors_ok && cfg->fallback_ceiling_db < out->ceiling_db) {
 		out->ceiling_db = cfg->fallback_ceiling_db;
 		out->limited_by = DG_LIMIT_FALLBACK;
 	}
-	/* The administrator's limit is above everything else. */
-	if (cfg->hard_ceiling_db < out->ceiling_db)
-		out->ceiling_db = cfg->hard_ceiling_db;
-	for (size_t i = 0; i < out->n_outputs; i++)
-		if (cfg->hard_ceiling_db < out->outputs[i].level.ceiling_db)
-			out->outputs[i].level.ceiling_db = cfg->hard_ceiling_db;
+	out->ceiling_db = dg_policy_clamp(out->ceiling_db, cfg->hard_ceiling_db);
+}
+
+bool dg_policy_user_choice_stands(const struct dg_decision *before, const struct dg_decision *now)
+{
+	return before->detected.mode == now->detected.mode &&
+	       strcmp(before->detected_output, now->detected_output) == 0;
 }

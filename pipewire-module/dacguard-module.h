@@ -26,7 +26,9 @@
 
 #include <pipewire/impl.h>
 
+#include "ceiling-table.h"
 #include "guard.h"
+#include "policy.h"
 #include "port-graph.h"
 #include "model.h"
 #include "separation.h"
@@ -45,20 +47,6 @@ _Static_assert(MAX_CHANNELS <= DG_GUARD_MAX_CHANNELS && MAX_CHANNELS <= SPA_AUDI
 	       "MAX_CHANNELS too large");
 
 extern struct spa_log_topic *dg_mod_topic;
-
-/* dacguard.output-ceilings: the ceiling of each output the device has, so that a write
- * of dacguard.output or dacguard.mode brings its ceiling with it. */
-struct ceiling_entry {
-	char id[DG_ID_MAX];
-	double ceiling_db;
-};
-
-struct ceiling_table {
-	struct ceiling_entry entries[DG_MAX_OUTPUTS];
-	uint32_t n;
-};
-
-#define TABLE_JSON_MAX 512
 
 /* What the data thread publishes and the main loop turns into Props. */
 struct meters {
@@ -123,14 +111,10 @@ struct guard {
 	struct dsp_port *out_ports[MAX_CHANNELS];
 	struct pw_loop *data_loop;      /* where the DSP node's process() runs */
 
-	/* main thread copies; the data thread gets them by pw_loop_invoke */
-	double ceiling_db;
-	double hard_ceiling_db;
-	char output[DG_ID_MAX];
-	char mode[DG_ID_MAX];
+	/* main thread copies; the data thread gets the ceiling by pw_loop_invoke */
+	struct dg_guard_state state; /* ceiling, hard ceiling, output, mode, the table */
 	char headphone[DG_NAME_MAX];
-	struct ceiling_table table; /* dacguard.output-ceilings; n == 0: none */
-	char table_json[TABLE_JSON_MAX];
+	char table_json[DG_CEILING_TABLE_JSON_MAX]; /* state.table as published */
 
 	struct dsp dsp;
 	uint32_t latency_rate;          /* the rate latency_frames was published for */
@@ -209,7 +193,6 @@ size_t guard_n_prop_infos(void);
 struct spa_pod *guard_build_prop_info(struct guard *g, struct spa_pod_builder *b, size_t i);
 struct spa_pod *guard_build_props(struct guard *g, struct spa_pod_builder *b);
 void guard_props_changed(struct guard *g, const struct spa_pod *param);
-int guard_apply_ceiling(struct guard *g, double v, const char *key);
 
 /* guard-links.c: sink monitor -> DSP inputs, DSP outputs -> target inputs */
 void links_global(struct impl *impl, uint32_t id, const char *type, const struct spa_dict *props);

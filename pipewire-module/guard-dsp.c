@@ -175,7 +175,7 @@ int dsp_init(struct guard *g)
 	size_t size = dg_guard_size(g->info.channels, DG_GUARD_MAX_RATE);
 
 	d->channels = g->info.channels;
-	d->ceiling_db = g->ceiling_db;
+	d->ceiling_db = g->state.ceiling_db;
 	d->max_frames = DSP_MAX_FRAMES;
 	if (size == 0)
 		return -EINVAL;

@@ -12,10 +12,10 @@
 #include <spa/pod/builder.h>
 #include <spa/pod/iter.h>
 #include <spa/pod/parser.h>
-#include <spa/utils/json.h>
 #include <spa/utils/string.h>
 
 #include "dacguard-module.h"
+#include "props-params.h"
 
 #define PW_LOG_TOPIC_DEFAULT dg_mod_topic
 
@@ -72,9 +72,9 @@ static struct spa_pod *build_prop_info(struct guard *g, struct spa_pod_builder *
 	spa_pod_builder_prop(b, SPA_PROP_INFO_type, 0);
 	if (spa_streq(p->key, "dacguard.ceiling-db")) {
 		spa_pod_builder_push_choice(b, &f[1], SPA_CHOICE_Range, 0);
-		spa_pod_builder_float(b, g->ceiling_db);
+		spa_pod_builder_float(b, g->state.ceiling_db);
 		spa_pod_builder_float(b, MIN_CEILING_DB);
-		spa_pod_builder_float(b, g->hard_ceiling_db);
+		spa_pod_builder_float(b, g->state.hard_ceiling_db);
 		spa_pod_builder_pop(b, &f[1]);
 	} else if (spa_streq(p->key, "dacguard.output-ceilings")) {
 		spa_pod_builder_string(b, g->table_json);
@@ -117,13 +117,13 @@ struct spa_pod *guard_build_props(struct guard *g, struct spa_pod_builder *b)
 	spa_pod_builder_prop(b, SPA_PROP_params, 0);
 	spa_pod_builder_push_struct(b, &f[1]);
 	spa_pod_builder_string(b, "dacguard.ceiling-db");
-	spa_pod_builder_float(b, g->ceiling_db);
+	spa_pod_builder_float(b, g->state.ceiling_db);
 	spa_pod_builder_string(b, "dacguard.hard-ceiling-db");
-	spa_pod_builder_float(b, g->hard_ceiling_db);
+	spa_pod_builder_float(b, g->state.hard_ceiling_db);
 	spa_pod_builder_string(b, "dacguard.output");
-	spa_pod_builder_string(b, g->output);
+	spa_pod_builder_string(b, g->state.output);
 	spa_pod_builder_string(b, "dacguard.mode");
-	spa_pod_builder_string(b, g->mode);
+	spa_pod_builder_string(b, dg_mode_to_string(g->state.mode));
 	spa_pod_builder_string(b, "dacguard.headphone");
 	spa_pod_builder_string(b, g->headphone);
 	spa_pod_builder_string(b, "dacguard.output-ceilings");
@@ -146,374 +146,162 @@ struct spa_pod *guard_build_props(struct guard *g, struct spa_pod_builder *b)
 	return spa_pod_builder_pop(b, &f[0]);
 }
 
-static int pod_get_number(const struct spa_pod *pod, double *v)
+/* A string value fit for a label: short enough, printable. */
+static int get_string(struct guard *g, const char *key, const struct spa_pod *pod, size_t size,
+		      const char **s)
 {
-	float f;
-	double d;
-	int32_t i;
-	int64_t l;
-
-	if (spa_pod_get_float(pod, &f) >= 0)
-		*v = f;
-	else if (spa_pod_get_double(pod, &d) >= 0)
-		*v = d;
-	else if (spa_pod_get_int(pod, &i) >= 0)
-		*v = i;
-	else if (spa_pod_get_long(pod, &l) >= 0)
-		*v = (double) l;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* Clamps v to MIN_CEILING_DB .. hard ceiling and hands it to the data thread.
- * Returns 1 when the ceiling changed, 0 when not. */
-int guard_apply_ceiling(struct guard *g, double v, const char *key)
-{
-	if (v > g->hard_ceiling_db) {
-		pw_log_warn("%s: %s: %.2f dB is above the hard ceiling, clamped to %.2f dB",
-			    g->node_name, key, v, g->hard_ceiling_db);
-		v = g->hard_ceiling_db;
-	}
-	if (v < MIN_CEILING_DB) {
-		pw_log_warn("%s: %s: %.2f dB is below %.0f dB, clamped", g->node_name, key, v,
-			    MIN_CEILING_DB);
-		v = MIN_CEILING_DB;
-	}
-	if (v == g->ceiling_db)
-		return 0;
-	pw_log_info("%s: ceiling %.2f -> %.2f dB", g->node_name, g->ceiling_db, v);
-	g->ceiling_db = v;
-	dsp_set_ceiling(g, v);
-	return 1;
-}
-
-
-static void table_to_json(const struct ceiling_table *t, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	if (t->n == 0) {
-		buf[0] = '\0';
-		return;
-	}
-	len += snprintf(buf, size, "{");
-	for (uint32_t i = 0; i < t->n && len < size; i++)
-		len += snprintf(buf + len, size - len, "%s \"%s\": %.3f", i ? "," : "",
-				t->entries[i].id, t->entries[i].ceiling_db);
-	if (len < size)
-		snprintf(buf + len, size - len, " }");
-}
-
-/* Strict: an object of known output ids to finite numbers, each id once, at most
- * DG_MAX_OUTPUTS; "" or {} clears the table. Anything else is refused whole. */
-static int table_parse(struct guard *g, const char *key, const char *str,
-		       struct ceiling_table *t)
-{
-	struct spa_json it[2];
-	const char *value;
-	int len;
-
-	spa_zero(*t);
-	spa_json_init(&it[0], str, strlen(str));
-	if ((len = spa_json_next(&it[0], &value)) == 0)
-		return 0;
-	if (len < 0 || !spa_json_is_object(value, len)) {
-		pw_log_warn("%s: %s: refusing a table that is not a JSON object", g->node_name,
-			    key);
-		return -EINVAL;
-	}
-	spa_json_enter(&it[0], &it[1]);
-	while ((len = spa_json_next(&it[1], &value)) > 0) {
-		struct ceiling_entry *e = &t->entries[t->n];
-		char id[DG_ID_MAX];
-		float f;
-
-		if (spa_json_is_container(value, len) ||
-		    spa_json_parse_stringn(value, len, id, sizeof(id)) <= 0 ||
-		    dg_connector_from_id(id) == DG_CONNECTOR_UNKNOWN) {
-			pw_log_warn("%s: %s: refusing the table: '%.*s' is not an output id",
-				    g->node_name, key, SPA_MIN(len, 32), value);
-			return -EINVAL;
-		}
-		for (uint32_t i = 0; i < t->n; i++) {
-			if (spa_streq(t->entries[i].id, id)) {
-				pw_log_warn("%s: %s: refusing the table: '%s' given twice",
-					    g->node_name, key, id);
-				return -EINVAL;
-			}
-		}
-		if (t->n == DG_MAX_OUTPUTS) {
-			pw_log_warn("%s: %s: refusing the table: more than %d outputs",
-				    g->node_name, key, DG_MAX_OUTPUTS);
-			return -EINVAL;
-		}
-		if ((len = spa_json_next(&it[1], &value)) <= 0 ||
-		    spa_json_parse_float(value, len, &f) <= 0 || !isfinite(f)) {
-			pw_log_warn("%s: %s: refusing the table: '%s' is not a finite number",
-				    g->node_name, key, id);
-			return -EINVAL;
-		}
-		snprintf(e->id, sizeof(e->id), "%s", id);
-		e->ceiling_db = f;
-		t->n++;
-	}
-	if (len < 0 || spa_json_next(&it[0], &value) != 0) {
-		pw_log_warn("%s: %s: refusing the table: not valid JSON", g->node_name, key);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static bool mode_is_kind(enum dg_mode mode, const char *id)
-{
-	return dg_connector_is_balanced(dg_connector_from_id(id)) == (mode == DG_MODE_BALANCED);
-}
-
-/* The table's ceiling for an output in a mode. An output in the table: its ceiling; an
- * output not in it: the lowest in the table; no output ("unknown"): the lowest of the
- * mode's kind (balanced: bal-* and line-xlr; single-ended: se-* and line-rca), the
- * lowest of all for an unknown mode or a kind the table lacks. An output whose kind
- * disagrees with a given mode gets the lower of the two. NAN without a table. */
-static double table_ceiling(const struct ceiling_table *t, const char *output,
-			    enum dg_mode mode)
-{
-	double lowest = INFINITY, lowest_kind = INFINITY, found = NAN;
-
-	if (t->n == 0)
-		return NAN;
-	for (uint32_t i = 0; i < t->n; i++) {
-		const struct ceiling_entry *e = &t->entries[i];
-
-		lowest = SPA_MIN(lowest, e->ceiling_db);
-		if (mode != DG_MODE_UNKNOWN && mode_is_kind(mode, e->id))
-			lowest_kind = SPA_MIN(lowest_kind, e->ceiling_db);
-		if (spa_streq(e->id, output))
-			found = e->ceiling_db;
-	}
-	if (lowest_kind == INFINITY)
-		lowest_kind = lowest;
-	if (dg_connector_from_id(output) == DG_CONNECTOR_UNKNOWN)
-		return mode == DG_MODE_UNKNOWN ? lowest : lowest_kind;
-	if (isnan(found))
-		return lowest;
-	if (mode != DG_MODE_UNKNOWN && !mode_is_kind(mode, output))
-		return SPA_MIN(found, lowest_kind);
-	return found;
-}
-
-static int set_string(struct guard *g, const char *key, const struct spa_pod *pod, char *dst,
-		      size_t size)
-{
-	const char *s;
-	enum dg_mode mode;
-
-	if (spa_pod_get_string(pod, &s) < 0) {
+	if (spa_pod_get_string(pod, s) < 0) {
 		pw_log_warn("%s: %s: refusing a value that is not a string", g->node_name, key);
 		return -EINVAL;
 	}
-	if (strlen(s) >= size) {
+	if (strlen(*s) >= size) {
 		pw_log_warn("%s: %s: refusing a value longer than %zu bytes", g->node_name, key,
 			    size - 1);
 		return -EINVAL;
 	}
-	for (const char *c = s; *c; c++) {
+	for (const char *c = *s; *c; c++) {
 		if ((unsigned char) *c < 0x20 || *c == 0x7f) {
 			pw_log_warn("%s: %s: refusing a value with control characters",
 				    g->node_name, key);
 			return -EINVAL;
 		}
 	}
-	if (spa_streq(key, "dacguard.mode") && dg_mode_from_string(s, &mode) < 0) {
-		pw_log_warn("%s: %s: unknown mode '%s'", g->node_name, key, s);
-		return -EINVAL;
-	}
-	if (spa_streq(key, "dacguard.output") && !spa_streq(s, "unknown") &&
-	    dg_connector_from_id(s) == DG_CONNECTOR_UNKNOWN) {
-		pw_log_warn("%s: %s: unknown output id '%s'", g->node_name, key, s);
-		return -EINVAL;
-	}
-	if (spa_streq(dst, s))
-		return 0;
-	pw_log_info("%s: %s '%s' -> '%s'", g->node_name, key, dst, s);
-	snprintf(dst, size, "%s", s);
-	return 1;
+	return 0;
 }
 
-static int set_table(struct guard *g, const char *key, const struct spa_pod *pod)
-{
-	struct ceiling_table t;
-	char json[TABLE_JSON_MAX];
-	const char *s;
-	int res;
-
-	if (spa_pod_get_string(pod, &s) < 0) {
-		pw_log_warn("%s: %s: refusing a value that is not a string", g->node_name, key);
-		return -EINVAL;
-	}
-	if (strlen(s) >= 4096) {
-		pw_log_warn("%s: %s: refusing a table longer than 4095 bytes", g->node_name, key);
-		return -EINVAL;
-	}
-	if ((res = table_parse(g, key, s, &t)) < 0)
-		return res;
-	table_to_json(&t, json, sizeof(json));
-	if (spa_streq(json, g->table_json))
-		return 0;
-	pw_log_info("%s: %s '%s' -> '%s'", g->node_name, key, g->table_json, json);
-	g->table = t;
-	memcpy(g->table_json, json, sizeof(json));
-	return 1;
-}
-
-/* What one Props write held of ours (accepted keys only). */
+/* One Props write, read whole before anything applies: what it held of ours. */
 struct props_write {
-	bool ceiling, output, mode, table;
-	double ceiling_db;
+	struct guard *guard;
+	struct dg_guard_write w;
+	bool has_headphone;
+	char headphone[DG_NAME_MAX];
 };
 
-static int guard_set_param(struct guard *g, const char *key, const struct spa_pod *pod,
-			   struct props_write *w)
+/* Checks one key/value of a write and keeps it in pw->w; a refused value changes
+ * nothing. Keys without our prefix belong to the adapter's converter: not ours. */
+static int read_param(void *data, const char *key, const struct spa_pod *value)
 {
+	struct props_write *pw = data;
+	struct guard *g = pw->guard;
+	struct dg_guard_write *w = &pw->w;
 	const struct prop_desc *p;
+	char err[160];
+	const char *s;
 	double v;
-	int res;
 
-	/* Keys without our prefix belong to the adapter's converter: not ours to judge. */
 	if (!spa_strstartswith(key, "dacguard."))
 		return 0;
 	if ((p = find_prop(key)) == NULL) {
 		pw_log_warn("%s: %s: unknown key, ignored", g->node_name, key);
-		return -ENOENT;
+		return 0;
 	}
 	if (!p->writable) {
 		pw_log_warn("%s: %s: read-only, write ignored", g->node_name, key);
-		return -EPERM;
+		return 0;
 	}
 	if (spa_streq(key, "dacguard.ceiling-db")) {
-		if (pod_get_number(pod, &v) < 0) {
-			pw_log_warn("%s: %s: refusing a value that is not a number", g->node_name,
-				    key);
-			return -EINVAL;
+		if (dg_props_pod_number(value, &v) < 0) {
+			pw_log_warn("%s: %s: refusing a value that is not a number",
+				    g->node_name, key);
+			return 0;
 		}
 		if (!isfinite(v)) {
 			pw_log_warn("%s: %s: refusing non-finite value", g->node_name, key);
-			return -EINVAL;
+			return 0;
 		}
-		/* applied once the whole write is read: see guard_props_changed */
 		/* given twice: the lower one */
-		w->ceiling = true;
-		w->ceiling_db = SPA_MIN(v, w->ceiling_db);
-		return 0;
-	}
-	if (spa_streq(key, "dacguard.output")) {
-		res = set_string(g, key, pod, g->output, sizeof(g->output));
-		w->output |= res >= 0;
+		w->ceiling_db = w->has_ceiling && w->ceiling_db < v ? w->ceiling_db : v;
+		w->has_ceiling = true;
+	} else if (spa_streq(key, "dacguard.output")) {
+		if (get_string(g, key, value, sizeof(w->output), &s) < 0)
+			return 0;
+		if (!spa_streq(s, "unknown") && dg_connector_from_id(s) == DG_CONNECTOR_UNKNOWN) {
+			pw_log_warn("%s: %s: unknown output id '%s'", g->node_name, key, s);
+			return 0;
+		}
+		snprintf(w->output, sizeof(w->output), "%s", s);
+		w->has_output = true;
 	} else if (spa_streq(key, "dacguard.mode")) {
-		res = set_string(g, key, pod, g->mode, sizeof(g->mode));
-		w->mode |= res >= 0;
+		if (get_string(g, key, value, DG_ID_MAX, &s) < 0)
+			return 0;
+		if (dg_mode_from_string(s, &w->mode) < 0) {
+			pw_log_warn("%s: %s: unknown mode '%s'", g->node_name, key, s);
+			return 0;
+		}
+		w->has_mode = true;
 	} else if (spa_streq(key, "dacguard.output-ceilings")) {
-		res = set_table(g, key, pod);
-		w->table |= res >= 0;
+		if (get_string(g, key, value, DG_CEILING_TABLE_TEXT_MAX, &s) < 0)
+			return 0;
+		if (dg_ceiling_table_parse(s, &w->table, err, sizeof(err)) < 0) {
+			pw_log_warn("%s: %s: refusing %s", g->node_name, key, err);
+			return 0;
+		}
+		w->has_table = true;
 	} else {
-		res = set_string(g, key, pod, g->headphone, sizeof(g->headphone));
+		if (get_string(g, key, value, sizeof(pw->headphone), &s) < 0)
+			return 0;
+		snprintf(pw->headphone, sizeof(pw->headphone), "%s", s);
+		pw->has_headphone = true;
 	}
-	return res;
+	return 0;
 }
 
-static int set_label(struct guard *g, const char *key, char *dst, size_t size, const char *s)
+static bool set_label(struct guard *g, const char *key, char *dst, size_t size, const char *s)
 {
 	if (spa_streq(dst, s))
-		return 0;
+		return false;
 	pw_log_info("%s: %s '%s' -> '%s'", g->node_name, key, dst, s);
 	snprintf(dst, size, "%s", s);
-	return 1;
+	return true;
 }
 
-/* The ceiling a whole Props write leads to. With a table, a write of the output or the
- * mode brings that output's (or mode's) ceiling from the table, lowered by a ceiling
- * given in the same write; any other write is bounded by the table's ceiling for the
- * output and mode in force. Returns 1 when anything changed. */
-static int guard_finish_write(struct guard *g, struct props_write *w)
-{
-	enum dg_mode mode = DG_MODE_UNKNOWN;
-	const char *key = "dacguard.ceiling-db";
-	double target = g->ceiling_db, t;
-	bool set = w->ceiling;
-	int changed = 0;
-
-	if (w->ceiling)
-		target = w->ceiling_db;
-	if (g->table.n > 0 && (w->ceiling || w->output || w->mode || w->table)) {
-		enum dg_connector con = dg_connector_from_id(g->output);
-
-		/* keep output and mode telling the same story as the ceiling */
-		if (w->output && !w->mode && con != DG_CONNECTOR_UNKNOWN) {
-			mode = dg_connector_is_balanced(con) ? DG_MODE_BALANCED
-							     : DG_MODE_SINGLE_ENDED;
-			changed |= set_label(g, "dacguard.mode", g->mode, sizeof(g->mode),
-					     dg_mode_to_string(mode));
-		} else if (w->mode && !w->output) {
-			changed |= set_label(g, "dacguard.output", g->output, sizeof(g->output),
-					     "unknown");
-		}
-		dg_mode_from_string(g->mode, &mode);
-		t = table_ceiling(&g->table, g->output, mode);
-		if (w->output || w->mode) {
-			key = w->output ? "dacguard.output" : "dacguard.mode";
-			target = w->ceiling ? SPA_MIN(target, t) : t;
-		} else if (target > t) {
-			pw_log_warn("%s: %s: %.2f dB is above the ceiling of output '%s' (%.2f dB), "
-				    "lowered to it",
-				    g->node_name, w->ceiling ? key : "dacguard.output-ceilings",
-				    target, g->output, t);
-			target = t;
-		}
-		set = true;
-	}
-	if (set && guard_apply_ceiling(g, target, key) > 0)
-		changed = 1;
-	return changed;
-}
-
+/* A write, whole: lib/policy decides what it leads to; this applies it. */
 void guard_props_changed(struct guard *g, const struct spa_pod *param)
 {
-	const struct spa_pod_object *obj = (const struct spa_pod_object *) param;
-	const struct spa_pod_prop *prop;
-	struct props_write w = {.ceiling_db = INFINITY};
-	bool changed = false;
-	double old = g->ceiling_db;
-	char old_table[TABLE_JSON_MAX];
+	struct props_write pw = {.guard = g};
+	struct dg_guard_state next, *cur = &g->state;
+	char json[DG_CEILING_TABLE_JSON_MAX];
+	bool changed = false, info;
+	unsigned why;
 
-	if (!spa_pod_is_object_type(param, SPA_TYPE_OBJECT_Props))
+	if (dg_props_params_foreach(param, read_param, &pw) <= 0)
 		return;
-	memcpy(old_table, g->table_json, sizeof(old_table));
+	if (pw.has_headphone)
+		changed |= set_label(g, "dacguard.headphone", g->headphone, sizeof(g->headphone),
+				     pw.headphone);
+	dg_policy_guard_write(cur, &pw.w, &next, &why);
+	if (why & DG_GUARD_ABOVE_TABLE)
+		pw_log_warn("%s: %s: %.2f dB is above the ceiling of output '%s', lowered to "
+			    "%.2f dB", g->node_name,
+			    pw.w.has_ceiling ? "dacguard.ceiling-db" : "dacguard.output-ceilings",
+			    pw.w.has_ceiling ? pw.w.ceiling_db : cur->ceiling_db, next.output,
+			    next.ceiling_db);
+	if (why & DG_GUARD_ABOVE_HARD)
+		pw_log_warn("%s: dacguard.ceiling-db: above the hard ceiling, clamped to %.2f dB",
+			    g->node_name, next.ceiling_db);
+	if (why & DG_GUARD_BELOW_MIN)
+		pw_log_warn("%s: dacguard.ceiling-db: below %.0f dB, clamped", g->node_name,
+			    MIN_CEILING_DB);
 
-	SPA_POD_OBJECT_FOREACH(obj, prop)
-	{
-		struct spa_pod_parser prs;
-		struct spa_pod_frame f;
-
-		if (prop->key != SPA_PROP_params)
-			continue;
-		spa_pod_parser_pod(&prs, &prop->value);
-		if (spa_pod_parser_push_struct(&prs, &f) < 0)
-			continue;
-		while (true) {
-			const char *key;
-			struct spa_pod *value;
-
-			if (spa_pod_parser_get_string(&prs, &key) < 0)
-				break;
-			if (spa_pod_parser_get_pod(&prs, &value) < 0)
-				break;
-			if (guard_set_param(g, key, value, &w) > 0)
-				changed = true;
-		}
-	}
-	if (guard_finish_write(g, &w) > 0)
+	changed |= set_label(g, "dacguard.output", cur->output, sizeof(cur->output), next.output);
+	if (next.mode != cur->mode) {
+		pw_log_info("%s: dacguard.mode '%s' -> '%s'", g->node_name,
+			    dg_mode_to_string(cur->mode), dg_mode_to_string(next.mode));
 		changed = true;
+	}
+	/* PropInfo carries the table and the ceiling's range: publish it when they move */
+	dg_ceiling_table_format(&next.table, json, sizeof(json));
+	info = !spa_streq(json, g->table_json) || next.ceiling_db != cur->ceiling_db;
+	changed |= set_label(g, "dacguard.output-ceilings", g->table_json, sizeof(g->table_json),
+			     json);
+	if (next.ceiling_db != cur->ceiling_db) {
+		pw_log_info("%s: ceiling %.2f -> %.2f dB", g->node_name, cur->ceiling_db,
+			    next.ceiling_db);
+		/* blocking: the next block the data thread processes has it */
+		dsp_set_ceiling(g, next.ceiling_db);
+		changed = true;
+	}
+	*cur = next;
 	if (changed)
-		guard_update_props(g, old != g->ceiling_db ||
-					  !spa_streq(old_table, g->table_json));
+		guard_update_props(g, info);
 }

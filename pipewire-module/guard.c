@@ -405,10 +405,10 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	/* passive: the guard's own links never keep the DAC running (see below) */
 	dg_link_set_init(&g->links, impl->core, true, "dacguard");
 	g->impl = impl;
-	g->hard_ceiling_db = SPA_MIN(hard_ceiling_db, 0.0);
-	g->ceiling_db = SPA_CLAMP(ceiling_db, MIN_CEILING_DB, g->hard_ceiling_db);
-	snprintf(g->output, sizeof(g->output), "unknown");
-	snprintf(g->mode, sizeof(g->mode), "%s", dg_mode_to_string(DG_MODE_UNKNOWN));
+	g->state.hard_ceiling_db = SPA_MIN(hard_ceiling_db, 0.0);
+	g->state.ceiling_db = dg_policy_clamp(ceiling_db, g->state.hard_ceiling_db);
+	snprintf(g->state.output, sizeof(g->state.output), "unknown");
+	g->state.mode = DG_MODE_UNKNOWN;
 	meters_init(&g->published);
 	meters_init(&g->meter_lock.m);
 
@@ -510,7 +510,8 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 		goto error;
 
 	pw_log_info("%s: guarding '%s', %u channels, ceiling %.2f dB, hard ceiling %.2f dB",
-		    g->node_name, target, g->info.channels, g->ceiling_db, g->hard_ceiling_db);
+		    g->node_name, target, g->info.channels, g->state.ceiling_db,
+		    g->state.hard_ceiling_db);
 	if (result)
 		*result = g;
 	return 0;
