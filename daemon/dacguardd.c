@@ -69,6 +69,15 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* A client said which output is in use: the policy decides with it, the decision comes
+ * back through on_event. */
+static int on_user_output(void *user, const char *card_syspath, const char *output)
+{
+	struct daemon *d = user;
+
+	return dg_engine_set_user_output(d->engine, card_syspath, output);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -133,7 +142,11 @@ int main(int argc, char **argv)
 	}
 	d.engine = engine;
 	if (!once && !no_pipewire) {
-		struct dg_pw_apply_options pw_opts = {.verbose = d.verbose};
+		struct dg_pw_apply_options pw_opts = {
+			.verbose = d.verbose,
+			.user_output = on_user_output,
+			.user_data = &d,
+		};
 
 		r = dg_pw_apply_new(&pw_opts, &d.pw);
 		if (r < 0)

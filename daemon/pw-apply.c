@@ -33,6 +33,8 @@
 #include <pipewire/pipewire.h>
 
 #include "metadata-value.h"
+#include "policy.h"
+#include "props-params.h"
 #include "pw-apply.h"
 
 #define GUARD_PREFIX        "dacguard."
@@ -46,7 +48,7 @@
 #define CEILING_EPSILON_DB  0.01
 #define SINK_NAME_MAX       256
 /* dacguard.output-ceilings: DG_MAX_OUTPUTS of "\"bal-xlr3x2\": -120.000, " fit */
-#define TABLE_MAX           512
+#define TABLE_MAX           DG_CEILING_TABLE_JSON_MAX
 
 enum obj_kind {
 	OBJ_SINK,        /* Audio/Sink that is not a guard */
@@ -112,7 +114,6 @@ struct card {
 	struct dg_decision decision;
 	double hard_ceiling_db;
 	bool hide_raw_sink;             /* known DAC and dacguard.hide-raw-sink for it */
-	char user_output[DG_ID_MAX];    /* set by a Props write of dacguard.output; "" none */
 };
 
 struct host {
@@ -270,64 +271,41 @@ static void device_info(void *data, const struct pw_device_info *info)
 static struct card *find_card_for_guard(struct dg_pw_apply *a, const struct obj *g);
 static void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g);
 
-static int pod_number(const struct spa_pod *pod, double *v)
-{
-	float f;
-	double d;
-	int32_t i;
+struct guard_props {
+	const char *output;
+	double ceiling;
+};
 
-	if (spa_pod_get_float(pod, &f) >= 0)
-		*v = f;
-	else if (spa_pod_get_double(pod, &d) >= 0)
-		*v = d;
-	else if (spa_pod_get_int(pod, &i) >= 0)
-		*v = i;
-	else
-		return -EINVAL;
+static int guard_prop(void *data, const char *key, const struct spa_pod *value)
+{
+	struct guard_props *p = data;
+
+	if (spa_streq(key, "dacguard.output"))
+		spa_pod_get_string(value, &p->output);
+	else if (spa_streq(key, "dacguard.ceiling-db"))
+		dg_props_pod_number(value, &p->ceiling);
 	return 0;
 }
 
-/* A guard's Props: watch for a user's dacguard.output (a mode switch) and for a
- * ceiling raised above the decision (put back). */
+/* A guard's Props: a user's dacguard.output (a switch of output) goes to the policy
+ * through the daemon; a ceiling raised above the decision is put back. */
 static void guard_param(void *data, int seq, uint32_t id, uint32_t index, uint32_t next,
 			const struct spa_pod *param)
 {
 	struct obj *g = data;
 	struct dg_pw_apply *a = g->a;
-	const struct spa_pod_prop *prop;
-	struct spa_pod_parser prs;
-	struct spa_pod_frame f;
-	const char *output = NULL;
-	double ceiling = NAN;
+	struct guard_props p = {.ceiling = NAN};
 	struct card *c;
 
-	if (id != SPA_PARAM_Props || param == NULL ||
-	    !spa_pod_is_object_type(param, SPA_TYPE_OBJECT_Props))
+	if (id != SPA_PARAM_Props || param == NULL)
 		return;
-	prop = spa_pod_find_prop(param, NULL, SPA_PROP_params);
-	if (prop == NULL)
-		return;
-	spa_pod_parser_pod(&prs, &prop->value);
-	if (spa_pod_parser_push_struct(&prs, &f) < 0)
-		return;
-	for (;;) {
-		const char *key;
-		struct spa_pod *value;
-
-		if (spa_pod_parser_get_string(&prs, &key) < 0 ||
-		    spa_pod_parser_get_pod(&prs, &value) < 0)
-			break;
-		if (spa_streq(key, "dacguard.output"))
-			spa_pod_get_string(value, &output);
-		else if (spa_streq(key, "dacguard.ceiling-db"))
-			pod_number(value, &ceiling);
-	}
-	if (output == NULL || !g->written || (c = find_card_for_guard(a, g)) == NULL)
+	dg_props_params_foreach(param, guard_prop, &p);
+	if (p.output == NULL || !g->written || (c = find_card_for_guard(a, g)) == NULL)
 		return;
 
 	if (g->pending_until) {
-		if (spa_streq(output, g->written_output) &&
-		    !(ceiling > g->written_ceiling + CEILING_EPSILON_DB)) {
+		if (spa_streq(p.output, g->written_output) &&
+		    !(p.ceiling > g->written_ceiling + CEILING_EPSILON_DB)) {
 			g->pending_until = 0;
 			return;
 		}
@@ -335,13 +313,16 @@ static void guard_param(void *data, int seq, uint32_t id, uint32_t index, uint32
 			return;
 		g->pending_until = 0;
 	}
-	if (!spa_streq(output, g->written_output)) {
-		say("%s: output set to '%s' by a client: mode switch", g->name, output);
-		snprintf(c->user_output, sizeof(c->user_output), "%s", output);
-		write_guard(a, c, g);
-	} else if (ceiling > g->written_ceiling + CEILING_EPSILON_DB) {
+	if (!spa_streq(p.output, g->written_output)) {
+		say("%s: output set to '%s' by a client: mode switch", g->name, p.output);
+		/* the policy decides again with it and the decision comes back to us */
+		g->written = false;
+		if (a->opts.user_output == NULL ||
+		    a->opts.user_output(a->opts.user_data, c->syspath, p.output) < 0)
+			write_guard(a, c, g);
+	} else if (p.ceiling > g->written_ceiling + CEILING_EPSILON_DB) {
 		say("%s: ceiling raised to %.2f dB by a client, above the decision: put back",
-		    g->name, ceiling);
+		    g->name, p.ceiling);
 		g->written = false;
 		write_guard(a, c, g);
 	}
@@ -842,62 +823,19 @@ struct want {
 	char table[TABLE_MAX];
 };
 
-/* The decision's ceiling per output as the module's dacguard.output-ceilings, so that
- * the guard itself applies an output's ceiling in the write that switches to it (a
- * pw-cli user's included), before we hear of it. Values round down, never up. */
-static void card_table(const struct card *c, char *buf, size_t size)
-{
-	const struct dg_decision *d = &c->decision;
-	size_t len;
-
-	len = (size_t)snprintf(buf, size, "{");
-	for (size_t i = 0; i < d->n_outputs && len < size; i++) {
-		double v = SPA_MIN(d->outputs[i].level.ceiling_db, c->hard_ceiling_db);
-
-		if (!isfinite(v) || dg_connector_from_id(d->outputs[i].id) == DG_CONNECTOR_UNKNOWN)
-			continue;
-		len += (size_t)snprintf(buf + len, size - len, "%s \"%s\": %.3f",
-					len > 1 ? "," : "", d->outputs[i].id,
-					floor(v * 1000.0) / 1000.0);
-	}
-	if (len < size)
-		snprintf(buf + len, size - len, " }");
-	if (len >= size)
-		snprintf(buf, size, "{ }");
-}
-
+/* What the decision says, as the guard's Props. The table is the decision's ceiling
+ * per output (dacguard.output-ceilings), so that the guard itself applies an output's
+ * ceiling in the write that switches to it (a pw-cli user's included), before the
+ * policy hears of it. */
 static void card_want(const struct card *c, struct want *w)
 {
 	const struct dg_decision *d = &c->decision;
-	const struct dg_output_decision *od = NULL;
-	const char *out = c->user_output[0] ? c->user_output : d->output;
 
-	for (size_t i = 0; i < d->n_outputs; i++)
-		if (spa_streq(d->outputs[i].id, out))
-			od = &d->outputs[i];
-
-	snprintf(w->output, sizeof(w->output), "%s", out[0] ? out : "unknown");
-	w->headphone[0] = '\0';
-	if (!c->user_output[0]) {
-		w->ceiling_db = d->ceiling_db;
-		w->mode = dg_mode_to_string(d->mode.mode);
-	} else if (od) {
-		enum dg_connector con = dg_connector_from_id(od->id);
-
-		w->ceiling_db = od->level.ceiling_db;
-		w->mode = dg_connector_is_balanced(con) ? dg_mode_to_string(DG_MODE_BALANCED)
-							: dg_mode_to_string(DG_MODE_SINGLE_ENDED);
-	} else {
-		/* an output the device does not have: the lowest ceiling it has, fail-safe */
-		w->ceiling_db = d->ceiling_db;
-		for (size_t i = 0; i < d->n_outputs; i++)
-			w->ceiling_db = SPA_MIN(w->ceiling_db, d->outputs[i].level.ceiling_db);
-		w->mode = dg_mode_to_string(DG_MODE_UNKNOWN);
-	}
-	if (od)
-		snprintf(w->headphone, sizeof(w->headphone), "%s", od->headphone);
-	w->ceiling_db = SPA_MIN(w->ceiling_db, c->hard_ceiling_db);
-	card_table(c, w->table, sizeof(w->table));
+	w->ceiling_db = dg_policy_clamp(d->ceiling_db, c->hard_ceiling_db);
+	snprintf(w->output, sizeof(w->output), "%s", d->output[0] ? d->output : "unknown");
+	w->mode = dg_mode_to_string(d->mode.mode);
+	snprintf(w->headphone, sizeof(w->headphone), "%s", d->headphone);
+	dg_ceiling_table_format(&d->table, w->table, sizeof(w->table));
 }
 
 /* Props as pw-cli set-param sends them: a Props object holding SPA_PROP_params. */
@@ -1502,10 +1440,6 @@ void dg_pw_apply_decision(struct dg_pw_apply *a, const struct dg_device *dev,
 			return;
 		snprintf(c->syspath, sizeof(c->syspath), "%s", dev->card.syspath);
 		spa_list_append(&a->cards, &c->link);
-	} else if (c->decision.mode.mode != dev->decision.mode.mode ||
-		   !spa_streq(c->decision.output, dev->decision.output)) {
-		/* a jack, a selector or the config spoke after the user: it wins */
-		c->user_output[0] = '\0';
 	}
 	c->number = dev->card.number;
 	read_udev_ids(a, c);

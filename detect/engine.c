@@ -145,7 +145,6 @@ static void decide(struct dg_engine *e, struct dg_device *dev)
 	decide_quiet(e, dev, false);
 }
 
-
 static void read_controls(struct dg_engine *e, struct dg_device *dev)
 {
 	int r;
@@ -218,8 +217,6 @@ int dg_engine_set_user_output(struct dg_engine *e, const char *syspath, const ch
 
 	if (dev == NULL)
 		return -ENODEV;
-	if (strcmp(dev->user_output, output ? output : "") == 0)
-		return 0;
 	snprintf(dev->user_output, sizeof(dev->user_output), "%s", output ? output : "");
 	decide(e, dev);
 	return 0;
