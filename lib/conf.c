@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "json-read.h"
+#include "load-swap.h"
 
 #define SPL_MIN      40.0
 #define SPL_MAX      130.0
@@ -320,6 +321,19 @@ static int parse_buffer(struct parser *p, struct dg_config *cfg)
 	return res;
 }
 
+static void init(void *cfg)
+{
+	dg_config_defaults(cfg);
+}
+
+/* A plain struct: copied as it is, nothing to free. */
+static const struct dg_state_type state_type = { .size = sizeof(struct dg_config), .init = init };
+
+static int fill_string(void *cfg, void *parser)
+{
+	return parse_buffer(parser, cfg);
+}
+
 int dg_config_load_string(struct dg_config *cfg, const char *name, const char *data, size_t len,
 			  bool trusted, const struct dg_headphone_db *hp, struct dg_errors *errors)
 {
@@ -328,17 +342,8 @@ int dg_config_load_string(struct dg_config *cfg, const char *name, const char *d
 		.trusted = trusted,
 		.hp = hp,
 	};
-	struct dg_config *tmp = malloc(sizeof(*tmp));
-	int res;
 
-	if (!tmp)
-		return -ENOMEM;
-	*tmp = *cfg;
-	res = parse_buffer(&p, tmp);
-	if (res == 0)
-		*cfg = *tmp;
-	free(tmp);
-	return res < 0 ? res : 0;
+	return dg_state_replace(&state_type, cfg, true, fill_string, &p);
 }
 
 static int load_file(struct dg_config *cfg, const char *path, bool trusted, bool must_exist,
@@ -350,25 +355,26 @@ static int load_file(struct dg_config *cfg, const char *path, bool trusted, bool
 
 	if (res == -ENOENT && !must_exist)
 		return 0;
-	if (res < 0) {
-		struct dg_json_ctx ctx = { .file = path, .data = "", .errors = errors };
-
-		return dg_json_error(&ctx, NULL, "", "cannot read: %s", strerror(-res));
-	}
+	if (res < 0)
+		return dg_diag_file_error(errors, path, "cannot read: %s", strerror(-res));
+	/* A file of its own transaction too: a bad one leaves nothing half-set for the next. */
 	res = dg_config_load_string(cfg, path, data, len, trusted, hp, errors);
 	free(data);
 	return res;
 }
 
-int dg_config_load(struct dg_config *cfg, const struct dg_paths *paths,
-		   const struct dg_headphone_db *hp, struct dg_errors *errors)
+struct load {
+	const struct dg_paths *paths;
+	const struct dg_headphone_db *hp;
+	struct dg_errors *errors;
+};
+
+static int fill_dirs(void *cfg, void *arg)
 {
-	struct dg_config *tmp = malloc(sizeof(*tmp));
+	const struct load *l = arg;
+	const struct dg_paths *paths = l->paths;
 	int res = 0;
 
-	if (!tmp)
-		return -ENOMEM;
-	dg_config_defaults(tmp);
 	/* Every file is read, so one run reports the errors of all of them. */
 	for (size_t d = 0; d < paths->n; d++) {
 		struct dg_paths one;
@@ -377,7 +383,7 @@ int dg_config_load(struct dg_config *cfg, const struct dg_paths *paths,
 		int r;
 
 		snprintf(path, sizeof(path), "%s/dacguard.conf", paths->dirs[d]);
-		r = load_file(tmp, path, paths->trusted[d], false, hp, errors);
+		r = load_file(cfg, path, paths->trusted[d], false, l->hp, l->errors);
 		if (r < 0 && res == 0)
 			res = r;
 		dg_paths_init_dir(&one, paths->dirs[d], paths->trusted[d]);
@@ -386,16 +392,21 @@ int dg_config_load(struct dg_config *cfg, const struct dg_paths *paths,
 			break;
 		}
 		for (size_t i = 0; i < n; i++) {
-			r = load_file(tmp, files[i], paths->trusted[d], true, hp, errors);
+			r = load_file(cfg, files[i], paths->trusted[d], true, l->hp, l->errors);
 			if (r < 0 && res == 0)
 				res = r;
 		}
 		dg_file_list_free(files, n);
 	}
-	if (res == 0)
-		*cfg = *tmp;
-	free(tmp);
 	return res == -ENOMEM ? res : res < 0 ? -EINVAL : 0;
+}
+
+int dg_config_load(struct dg_config *cfg, const struct dg_paths *paths,
+		   const struct dg_headphone_db *hp, struct dg_errors *errors)
+{
+	struct load l = { .paths = paths, .hp = hp, .errors = errors };
+
+	return dg_state_replace(&state_type, cfg, false, fill_dirs, &l);
 }
 
 const struct dg_conf_device *dg_config_find_device(const struct dg_config *cfg, uint16_t vid,

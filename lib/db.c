@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "json-read.h"
+#include "load-swap.h"
 
 static const char *const estimated_keys[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
 
@@ -547,84 +548,29 @@ out:
 	return res;
 }
 
-static int merge(struct dg_db *db, const struct dg_db *add)
-{
-	for (size_t i = 0; i < add->n; i++) {
-		int res = db_push(db, &add->entries[i]);
+DG_ENTRY_ARRAY_STATE(state_type, struct dg_db, dg_db_init, dg_db_free, db_push);
 
-		if (res < 0)
-			return res;
-	}
-	return 0;
-}
-
-static int add_string(struct dg_db *work, const char *name, const char *data, size_t len,
-		      struct dg_errors *errors)
-{
-	struct dg_json_ctx ctx = { .file = name, .data = data, .len = len, .errors = errors };
-	struct dg_db tmp;
-	int res;
-
-	dg_db_init(&tmp);
-	res = dg_json_parse_list_buffer(&ctx, "devices", parse_list, &tmp);
-	if (res == 0)
-		res = merge(work, &tmp);
-	dg_db_free(&tmp);
-	return res;
-}
-
-static int add_text(void *work, const char *name, const char *data, size_t len,
-		    struct dg_errors *errors)
-{
-	return add_string(work, name, data, len, errors);
-}
+static const struct dg_list_loader loader = {
+	.type = &state_type,
+	.key = "devices",
+	.parse = parse_list,
+};
 
 int dg_db_add_string(struct dg_db *db, const char *name, const char *data, size_t len,
 		     struct dg_errors *errors)
 {
-	struct dg_db work;
-	int res;
-
-	dg_db_init(&work);
-	if ((res = merge(&work, db)) == 0)
-		res = add_string(&work, name, data, len, errors);
-	if (res < 0) {
-		dg_db_free(&work);
-		return res;
-	}
-	dg_db_free(db);
-	*db = work;
-	return 0;
+	return dg_list_add_string(&loader, db, name, data, len, errors);
 }
 
 int dg_db_load_files(struct dg_db *db, char *const *files, size_t n_files,
 		     struct dg_errors *errors)
 {
-	struct dg_db work;
-	int res;
-
-	dg_db_init(&work);
-	res = dg_load_each_file(files, n_files, add_text, &work, errors);
-	if (res < 0) {
-		dg_db_free(&work);
-		return res;
-	}
-	dg_db_free(db);
-	*db = work;
-	return 0;
+	return dg_list_load_files(&loader, db, files, n_files, errors);
 }
 
 int dg_db_load(struct dg_db *db, const struct dg_paths *paths, struct dg_errors *errors)
 {
-	char **files;
-	size_t n;
-	int res;
-
-	if ((res = dg_collect_files(paths, "devices", ".conf", &files, &n)) < 0)
-		return res;
-	res = dg_db_load_files(db, files, n, errors);
-	dg_file_list_free(files, n);
-	return res;
+	return dg_list_load(&loader, db, paths, "devices", errors);
 }
 
 const struct dg_db_entry *dg_db_match(const struct dg_db *db, uint16_t vid, uint16_t pid,

@@ -14,6 +14,7 @@
 
 #include "headphones.h"
 #include "json-read.h"
+#include "load-swap.h"
 
 #define DG_SENSITIVITY_MIN 40.0
 #define DG_SENSITIVITY_MAX 160.0
@@ -217,91 +218,30 @@ static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char 
 	}
 }
 
-static int merge(struct dg_headphone_db *db, const struct dg_headphone_db *add)
-{
-	for (size_t i = 0; i < add->n; i++) {
-		int res = db_push(db, &add->entries[i]);
+DG_ENTRY_ARRAY_STATE(state_type, struct dg_headphone_db, dg_headphone_db_init, dg_headphone_db_free, db_push);
 
-		if (res < 0)
-			return res;
-	}
-	return 0;
-}
-
-/* Copies db so a failure half-way leaves the original whole. */
-static int copy_db(struct dg_headphone_db *dst, const struct dg_headphone_db *src)
-{
-	dg_headphone_db_init(dst);
-	return merge(dst, src);
-}
-
-static int add_string(struct dg_headphone_db *work, const char *name, const char *data, size_t len,
-		      struct dg_errors *errors)
-{
-	struct dg_json_ctx ctx = { .file = name, .data = data, .len = len, .errors = errors };
-	struct dg_headphone_db tmp;
-	int res;
-
-	dg_headphone_db_init(&tmp);
-	res = dg_json_parse_list_buffer(&ctx, "headphones", parse_list, &tmp);
-	if (res == 0)
-		res = merge(work, &tmp);
-	dg_headphone_db_free(&tmp);
-	return res;
-}
-
-static int add_text(void *work, const char *name, const char *data, size_t len,
-		    struct dg_errors *errors)
-{
-	return add_string(work, name, data, len, errors);
-}
+static const struct dg_list_loader loader = {
+	.type = &state_type,
+	.key = "headphones",
+	.parse = parse_list,
+};
 
 int dg_headphone_db_add_string(struct dg_headphone_db *db, const char *name, const char *data,
 			       size_t len, struct dg_errors *errors)
 {
-	struct dg_headphone_db work;
-	int res;
-
-	if ((res = copy_db(&work, db)) == 0)
-		res = add_string(&work, name, data, len, errors);
-	if (res < 0) {
-		dg_headphone_db_free(&work);
-		return res;
-	}
-	dg_headphone_db_free(db);
-	*db = work;
-	return 0;
+	return dg_list_add_string(&loader, db, name, data, len, errors);
 }
 
 int dg_headphone_db_load_files(struct dg_headphone_db *db, char *const *files, size_t n_files,
 			       struct dg_errors *errors)
 {
-	struct dg_headphone_db work;
-	int res;
-
-	dg_headphone_db_init(&work);
-	res = dg_load_each_file(files, n_files, add_text, &work, errors);
-	if (res < 0) {
-		dg_headphone_db_free(&work);
-		return res;
-	}
-	dg_headphone_db_free(db);
-	*db = work;
-	return 0;
+	return dg_list_load_files(&loader, db, files, n_files, errors);
 }
 
 int dg_headphone_db_load(struct dg_headphone_db *db, const struct dg_paths *paths,
 			 struct dg_errors *errors)
 {
-	char **files;
-	size_t n;
-	int res;
-
-	if ((res = dg_collect_files(paths, "headphones", ".conf", &files, &n)) < 0)
-		return res;
-	res = dg_headphone_db_load_files(db, files, n, errors);
-	dg_file_list_free(files, n);
-	return res;
+	return dg_list_load(&loader, db, paths, "headphones", errors);
 }
 
 const struct dg_headphone_entry *dg_headphone_db_find_entry(const struct dg_headphone_db *db,
