@@ -48,11 +48,14 @@
  * - `dacguard.rules`: guard every sink that appears and matches, instead of
  *   one `target.object`:
  *   `[ { matches = [ { KEY = VALUE ... } ... ] actions = { create-guard = { ... } } } ]`.
- *   A match object matches when all its keys match the node's properties
- *   (exact string, `"~regex"` for a POSIX extended regex, `null` for an absent
- *   key); a rule matches when any of its match objects does. `create-guard`
- *   may set `dacguard.ceiling-db` and lower `dacguard.hard-ceiling-db` for
- *   that sink. A guard goes away with its sink. Guard nodes are never guarded.
+ *   libpipewire matches them (pw_conf_match_rules(), as for its own rules
+ *   such as `pulse.rules`): a match object matches when all its keys, at least one,
+ *   match the node's properties (exact string, `"~regex"` for a POSIX extended
+ *   regex, `null` for an absent key; from PipeWire 0.3.79 a leading `!`
+ *   negates); a rule matches when any of its match objects does, and the first
+ *   matching rule with a `create-guard` action wins. `create-guard` may set
+ *   `dacguard.ceiling-db` and lower `dacguard.hard-ceiling-db` for that sink.
+ *   A guard goes away with its sink. Guard nodes are never guarded.
  * - `audio.channels`, `audio.position`: channels of the guard; by default
  *   those of the target sink (or stereo). It runs at the graph's rate.
  * - `capture.props = {}`: properties for the sink node.

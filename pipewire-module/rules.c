@@ -4,7 +4,6 @@
  * of a node's properties, so each sink is bound to read them all before matching. */
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,8 @@
 #include <spa/utils/json.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
+
+#include <pipewire/conf.h>
 
 #include "dacguard-module.h"
 
@@ -29,73 +30,9 @@ struct candidate {
 	bool checked;
 };
 
-
-/* Does the JSON value (a string, "~regex", null, or a bare token) match str? */
-static bool value_matches(const char *value, int len, const char *str)
-{
-	char pattern[512];
-	regex_t re;
-	bool match;
-
-	if (spa_json_is_null(value, len))
-		return str == NULL;
-	if (str == NULL)
-		return false;
-	if (spa_json_is_string(value, len)) {
-		if (spa_json_parse_stringn(value, len, pattern, sizeof(pattern)) <= 0)
-			return false;
-	} else {
-		if (len >= (int) sizeof(pattern))
-			return false;
-		memcpy(pattern, value, len);
-		pattern[len] = '\0';
-	}
-	if (pattern[0] != '~')
-		return spa_streq(pattern, str);
-	if (regcomp(&re, pattern + 1, REG_EXTENDED | REG_NOSUB) != 0) {
-		pw_log_warn("dacguard.rules: invalid regex '%s'", pattern + 1);
-		return false;
-	}
-	match = regexec(&re, str, 0, NULL, 0) == 0;
-	regfree(&re);
-	return match;
-}
-
-/* All keys of one match object must match. */
-static bool match_object(struct spa_json *obj, const struct spa_dict *props)
-{
-	char key[256];
-	const char *value;
-	int len;
-	bool match = true;
-
-	while (spa_json_get_string(obj, key, sizeof(key)) > 0) {
-		if ((len = spa_json_next(obj, &value)) <= 0)
-			return false;
-		if (spa_json_is_container(value, len)) {
-			pw_log_warn("dacguard.rules: %s: a match value must be a string", key);
-			spa_json_container_len(obj, value, len);
-			match = false;
-			continue;
-		}
-		if (!value_matches(value, len, spa_dict_lookup(props, key)))
-			match = false;
-	}
-	return match;
-}
-
-static bool match_any(struct spa_json *arr, const struct spa_dict *props)
-{
-	struct spa_json obj;
-	bool match = false;
-
-	while (spa_json_enter_object(arr, &obj) > 0)
-		if (match_object(&obj, props))
-			match = true;
-	return match;
-}
-
+/* What the first matching rule's create-guard asks for. */
 struct guard_action {
+	bool found;
 	double ceiling_db;
 	double hard_ceiling_db;
 };
@@ -130,87 +67,71 @@ static void parse_create_guard(struct spa_json *obj, struct guard_action *a)
 	}
 }
 
-/* Finds the first rule matching props; fills a and returns true when it creates a guard. */
+/* Called for each action of every matching rule, in order. The first create-guard
+ * decides: a later, broader rule must not override a narrower one placed before it. */
+static int rule_action(void *data, const char *location, const char *action, const char *str,
+		       size_t len)
+{
+	struct guard_action *a = data;
+	struct spa_json it[2];
+
+	if (a->found)
+		return 0;
+	if (!spa_streq(action, "create-guard")) {
+		pw_log_warn("%s: unknown action %s, ignored", location, action);
+		return 0;
+	}
+	spa_json_init(&it[0], str, len);
+	if (spa_json_enter_object(&it[0], &it[1]) <= 0) {
+		pw_log_warn("%s: create-guard: not an object, ignored", location);
+		return 0;
+	}
+	parse_create_guard(&it[1], a);
+	a->found = true;
+	return 0;
+}
+
+/* libpipewire matches as it does for its own rules (pulse.rules and others), so a
+ * match here reads as one there. */
 static bool rules_match(struct impl *impl, const struct spa_dict *props, struct guard_action *a)
 {
-	struct spa_json it[4];
-	char key[64];
-	const char *value;
-	int len;
-
-	spa_json_init(&it[0], impl->rules, strlen(impl->rules));
-	if (spa_json_enter_array(&it[0], &it[1]) <= 0)
-		return false;
-
-	while (spa_json_enter_object(&it[1], &it[2]) > 0) {
-		bool matched = false, have_action = false;
-		struct guard_action act = {impl->ceiling_db, impl->hard_ceiling_db};
-
-		while (spa_json_get_string(&it[2], key, sizeof(key)) > 0) {
-			if ((len = spa_json_next(&it[2], &value)) <= 0)
-				break;
-			if (spa_streq(key, "matches") && spa_json_is_array(value, len)) {
-				spa_json_enter(&it[2], &it[3]);
-				matched = match_any(&it[3], props);
-			} else if (spa_streq(key, "actions") && spa_json_is_object(value, len)) {
-				struct spa_json actions, obj;
-				char name[64];
-				const char *v;
-				int l;
-
-				spa_json_enter(&it[2], &actions);
-				while (spa_json_get_string(&actions, name, sizeof(name)) > 0) {
-					if ((l = spa_json_next(&actions, &v)) <= 0)
-						break;
-					if (spa_streq(name, "create-guard") &&
-					    spa_json_is_object(v, l)) {
-						spa_json_enter(&actions, &obj);
-						parse_create_guard(&obj, &act);
-						have_action = true;
-					} else if (spa_json_is_container(v, l)) {
-						spa_json_container_len(&actions, v, l);
-					}
-				}
-			} else if (spa_json_is_container(value, len)) {
-				spa_json_container_len(&it[2], value, len);
-			}
-		}
-		if (matched && have_action) {
-			*a = act;
-			return true;
-		}
-	}
-	return false;
+	*a = (struct guard_action){false, impl->ceiling_db, impl->hard_ceiling_db};
+	pw_conf_match_rules(impl->rules, strlen(impl->rules), "dacguard.rules", props, rule_action,
+			    a);
+	return a->found;
 }
 
 bool rules_valid(const char *rules)
 {
-	struct spa_json it[2], obj;
+	struct spa_json it[2];
 
 	spa_json_init(&it[0], rules, strlen(rules));
-	if (spa_json_enter_array(&it[0], &it[1]) <= 0)
-		return false;
-	while (spa_json_enter_object(&it[1], &obj) > 0)
-		;
-	return true;
+	return spa_json_enter_array(&it[0], &it[1]) > 0;
+}
+
+/* The node.name of a sink the rules may guard; NULL for other nodes and for guards. */
+static const char *sink_name(const struct spa_dict *props)
+{
+	const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+
+	if (name == NULL || spa_strstartswith(name, "dacguard.") ||
+	    spa_dict_lookup(props, GUARD_PROP) != NULL ||
+	    !spa_streq(spa_dict_lookup(props, PW_KEY_MEDIA_CLASS), "Audio/Sink"))
+		return NULL;
+	return name;
 }
 
 static void candidate_check(struct candidate *c, const struct spa_dict *props)
 {
 	struct impl *impl = c->impl;
 	struct guard_action a;
-	const char *name, *cls;
+	const char *name;
 
 	if (c->checked)
 		return;
 	c->checked = true;
 
-	name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
-	cls = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
-	if (name == NULL || spa_dict_lookup(props, GUARD_PROP) != NULL ||
-	    spa_strstartswith(name, "dacguard."))
-		return;
-	if (!spa_streq(cls, "Audio/Sink"))
+	if ((name = sink_name(props)) == NULL)
 		return;
 	if (!rules_match(impl, props, &a)) {
 		pw_log_debug("node %u (%s): no rule matches", c->id, name);
@@ -233,26 +154,28 @@ static const struct pw_node_events candidate_node_events = {
     .info = candidate_info,
 };
 
+static void candidate_unbind(struct candidate *c)
+{
+	if (c->proxy == NULL)
+		return;
+	spa_hook_remove(&c->node_listener);
+	spa_hook_remove(&c->proxy_listener);
+	pw_proxy_destroy(c->proxy);
+	c->proxy = NULL;
+}
+
 static void candidate_free(struct candidate *c)
 {
 	spa_list_remove(&c->link);
 	if (c->guard)
 		guard_free(c->guard);
-	if (c->proxy) {
-		spa_hook_remove(&c->node_listener);
-		spa_hook_remove(&c->proxy_listener);
-		pw_proxy_destroy(c->proxy);
-	}
+	candidate_unbind(c);
 	free(c);
 }
 
 static void candidate_proxy_removed(void *data)
 {
-	struct candidate *c = data;
-	spa_hook_remove(&c->node_listener);
-	spa_hook_remove(&c->proxy_listener);
-	pw_proxy_destroy(c->proxy);
-	c->proxy = NULL;
+	candidate_unbind(data);
 }
 
 static const struct pw_proxy_events candidate_proxy_events = {
@@ -263,13 +186,9 @@ static const struct pw_proxy_events candidate_proxy_events = {
 void rules_global(struct impl *impl, uint32_t id, const char *type, const struct spa_dict *props)
 {
 	struct candidate *c;
-	const char *name, *cls;
 
-	if (impl->rules == NULL || !spa_streq(type, PW_TYPE_INTERFACE_Node) || props == NULL)
-		return;
-	name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
-	cls = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
-	if (name == NULL || spa_strstartswith(name, "dacguard.") || !spa_streq(cls, "Audio/Sink"))
+	if (impl->rules == NULL || !spa_streq(type, PW_TYPE_INTERFACE_Node) || props == NULL ||
+	    sink_name(props) == NULL)
 		return;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Rules mode: a guard for every USB sink, none for others nor for the guards
 # themselves; a sink that appears later gets one, and loses it when it goes.
+# The DAC matches the first and the last rule: the first decides. null matches
+# an absent key only, so the PCI sink (device.bus = pci) matches no rule.
 . "$(dirname "$0")/common.sh"
 
 PCI=alsa_output.pci-0000_00_1f.3.analog-stereo
@@ -15,6 +17,12 @@ pw_session_add_module libpipewire-module-dacguard '{
         }
         {   matches = [ { node.name = "~^alsa_output\\.usb-FiiO_.*" } ]
             actions = { create-guard = { } }
+        }
+        {   matches = [ { node.name = "~^alsa_output\\.pci-" device.bus = null } ]
+            actions = { create-guard = { } }
+        }
+        {   matches = [ { node.name = "~Topping" } ]
+            actions = { create-guard = { dacguard.ceiling-db = -12 } }
         }
     ]
 }'
