@@ -102,6 +102,22 @@ static struct path path_default(void)
 	return (struct path){ .delay = 1234, .leak_l_db = NAN };
 }
 
+/* A run at 1 kHz through p, on a graph that starts afresh. */
+static void start_1k(struct graph *g, const struct path *p, struct dg_measure_run *run)
+{
+	static const double freq = 1000;
+
+	*g = (struct graph){ .p = p };
+	DG_CHECK_INT(dg_measure_run_init(run, &freq, 1, RATE, LEVEL_DBFS), 0);
+}
+
+static double run_1k(struct graph *g, const struct path *p, struct dg_measure_run *run,
+		     double seconds)
+{
+	start_1k(g, p, run);
+	return run_through(g, run, seconds);
+}
+
 static void test_leak(void)
 {
 	static const double freqs[] = { 100, 1000, 10000 };
@@ -142,16 +158,13 @@ static void test_delays(void)
 	static const unsigned delays[] = { 0, 1, 4800, MAX_DELAY - 1 };
 	static struct graph g;
 	struct dg_measure_run run;
-	double freq = 1000;
 
 	for (size_t i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
 		struct path p = path_default();
 
 		p.delay = delays[i];
 		p.leak_l_db = -40.0;
-		g = (struct graph){ .p = &p };
-		DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
-		run_through(&g, &run, 10.0);
+		run_1k(&g, &p, &run, 10.0);
 		DG_CHECK_INT(run.end, DG_MEASURE_RUN_FINISHED);
 		DG_CHECK_NEAR(run.segs[0].r.crosstalk_db, -40.0, 0.5);
 		DG_CHECK_NEAR(run.segs[0].r.gain_db, 0.0, 0.05);
@@ -165,22 +178,17 @@ static void test_retries(void)
 	static struct graph g;
 	struct path p = path_default();
 	struct dg_measure_run run;
-	double freq = 1000;
 
 	p.noise_rms = 0.3;
 	p.noisy_tries = 1;
-	g = (struct graph){ .p = &p };
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
-	run_through(&g, &run, 20.0);
+	run_1k(&g, &p, &run, 20.0);
 	DG_CHECK_INT(run.end, DG_MEASURE_RUN_FINISHED);
 	DG_CHECK_INT(run.segs[0].tries, 2);
 	DG_CHECK_INT(run.segs[0].r.status, DG_MEASURE_BELOW_FLOOR);
 	dg_measure_run_free(&run);
 
 	p.noisy_tries = DG_MEASURE_TRIES;
-	g = (struct graph){ .p = &p };
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
-	run_through(&g, &run, 20.0);
+	run_1k(&g, &p, &run, 20.0);
 	DG_CHECK_INT(run.end, DG_MEASURE_RUN_BAD_CAPTURE);
 	DG_CHECK_INT(run.cur, 0);
 	DG_CHECK(run.segs[0].done);
@@ -195,13 +203,11 @@ static void test_no_onset(void)
 	static struct graph g;
 	struct path p = path_default();
 	struct dg_measure_run run;
-	double freq = 1000, took;
+	double took;
 	double baseline_s = DG_MEASURE_BASELINE_BLOCKS * DG_MEASURE_BLOCK_MS / 1000.0;
 
 	p.silent = true;
-	g = (struct graph){ .p = &p };
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
-	took = run_through(&g, &run, 20.0);
+	took = run_1k(&g, &p, &run, 20.0);
 	DG_CHECK_INT(run.end, DG_MEASURE_RUN_NO_ONSET);
 	DG_CHECK_INT(run.cur, 0);
 	DG_CHECK(!run.segs[0].done);
@@ -216,11 +222,9 @@ static void test_release_deadline(void)
 	static struct graph g;
 	struct path p = path_default();
 	struct dg_measure_run run;
-	double freq = 1000;
 	uint64_t released;
 
-	g = (struct graph){ .p = &p };
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
+	start_1k(&g, &p, &run);
 	while (run.end == DG_MEASURE_RUN_GOING && run.stage != DG_MEASURE_STAGE_RELEASE)
 		cycle(&g, &run);
 	DG_CHECK_INT(run.stage, DG_MEASURE_STAGE_RELEASE);
@@ -243,12 +247,10 @@ static void test_stop(void)
 	static struct graph g;
 	struct path p = path_default();
 	struct dg_measure_run run;
-	double freq = 1000;
 	float out[2 * QUANTUM];
 	bool faded = true;
 
-	g = (struct graph){ .p = &p };
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
+	start_1k(&g, &p, &run);
 	dg_measure_run_play(&run, out, QUANTUM);
 	for (size_t i = 0; i < 2 * QUANTUM; i++)
 		DG_CHECK(out[i] == 0.0f);
@@ -256,7 +258,7 @@ static void test_stop(void)
 	DG_CHECK_INT(run.end, DG_MEASURE_RUN_STOPPED);
 	dg_measure_run_free(&run);
 
-	DG_CHECK_INT(dg_measure_run_init(&run, &freq, 1, RATE, LEVEL_DBFS), 0);
+	start_1k(&g, &p, &run);
 	while (run.stage != DG_MEASURE_STAGE_COLLECT)
 		cycle(&g, &run);
 	dg_measure_run_stop(&run, now_ns(&g));
