@@ -5,8 +5,9 @@
  * detector reads the level of the stimulus frequency on both captured channels. The idle
  * channel's level relative to the driven one is the crosstalk, reported as a number only
  * when it stands clear of the idle channel's noise floor (read from neighbouring bins),
- * otherwise as a bound ("below the measurement floor, < X dB"). No PipeWire here: the
- * tool (tools/cmd-measure.c) moves the samples, this file does the signal work. */
+ * otherwise as a bound ("below the measurement floor, < X dB"). No PipeWire here:
+ * measure-run.h decides which stretch of the capture is read, dacguardctl measure
+ * (tools/measure-streams.c) moves the samples, this file does the signal work. */
 #pragma once
 
 #include <stdbool.h>
