@@ -166,10 +166,18 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 void guard_free(struct guard *g);
 void guard_schedule_destroy(struct guard *g);
 void guard_describe(struct impl *impl, const char *name, const struct spa_dict *props);
-/* "FL", "FR", "AUX0" ...: the audio.channel of the guard's channel c */
-const char *guard_channel_name(const struct guard *g, uint32_t c);
+
+/* guard-nodes.c: the two nodes' ports, params and events */
+int guard_nodes_new(struct guard *g, struct pw_properties *sink_props,
+		    struct pw_properties *dsp_props);
 /* Props and PropInfo of the sink node (with_info: PropInfo too) */
 void guard_update_props(struct guard *g, bool with_info);
+
+/* guard-layout.c: channels and positions */
+void guard_parse_layout(struct guard *g, const struct pw_properties *args,
+			const struct spa_dict *target_props);
+/* "FL", "FR", "AUX0" ...: the audio.channel of the guard's channel c */
+const char *guard_channel_name(const struct guard *g, uint32_t c);
 
 /* guard-latency.c: the lookahead, reported once */
 uint32_t latency_lookahead_frames(uint32_t rate);

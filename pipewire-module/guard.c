@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* dacguard module: a guard's life: its sink node and its DSP node (dacguard-module.h),
- * their events, the latency it adds, and the meters turned into Props. */
-#include "config.h"
-
+/* dacguard module: a guard's life: the properties its two nodes (dacguard-module.h)
+ * are made with, its creation, destruction and description. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <spa/debug/types.h>
-#include <spa/param/audio/format-utils.h>
-#include <spa/param/audio/type-info.h>
-#include <spa/param/props.h>
-#include <spa/pod/dynamic.h>
-#include <spa/utils/json.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
 
@@ -24,175 +15,6 @@
 #include "dacguard-module.h"
 
 #define PW_LOG_TOPIC_DEFAULT dg_mod_topic
-
-#define METER_INTERVAL_NSEC (100 * SPA_NSEC_PER_MSEC)
-/* the DSP node's ProcessLatency until the first cycle tells the graph's rate */
-#define ASSUMED_RATE 48000
-
-/* ---- Props of the sink node ---- */
-
-void guard_update_props(struct guard *g, bool with_info)
-{
-	struct spa_pod_dynamic_builder b;
-	const struct spa_pod *params[64];
-	uint32_t offs[SPA_N_ELEMENTS(params)], n = 0;
-
-	if (g->sink == NULL)
-		return;
-	spa_pod_dynamic_builder_init(&b, NULL, 0, 4096);
-	if (with_info) {
-		for (size_t i = 0; i < guard_n_prop_infos() && n < SPA_N_ELEMENTS(params) - 1; i++) {
-			offs[n++] = b.b.state.offset;
-			guard_build_prop_info(g, &b.b, i);
-		}
-	}
-	offs[n++] = b.b.state.offset;
-	guard_build_props(g, &b.b);
-	for (uint32_t i = 0; i < n; i++)
-		params[i] = spa_pod_builder_deref(&b.b, offs[i]);
-	pw_stream_update_params(g->sink, params, n);
-	spa_pod_dynamic_builder_clean(&b);
-}
-
-/* ---- meters ---- */
-
-static void on_meter_timer(void *data, uint64_t expirations)
-{
-	struct guard *g = data;
-	uint32_t rate = atomic_load_explicit(&g->dsp.rate_seen, memory_order_acquire);
-	struct meters m;
-
-	if (rate != 0)
-		latency_set_rate(g, rate);
-	if (!meters_read(&g->meter_lock, &m))
-		return;
-	if (memcmp(&m, &g->published, sizeof(m)) == 0)
-		return;
-	g->published = m;
-	guard_update_props(g, false);
-}
-
-static void guard_arm_timer(struct guard *g, bool arm)
-{
-	struct timespec value = {0, 0}, interval = {0, 0};
-
-	if (g->timer == NULL || g->timer_armed == arm)
-		return;
-	if (arm) {
-		value.tv_nsec = METER_INTERVAL_NSEC;
-		interval.tv_nsec = METER_INTERVAL_NSEC;
-	}
-	pw_loop_update_timer(g->impl->main_loop, g->timer, &value, &interval, false);
-	g->timer_armed = arm;
-}
-
-/* ---- the sink node ---- */
-
-/* Its audio reaches the DSP node through its monitor ports; what the stream itself is
- * handed is recycled. */
-static void sink_process(void *data)
-{
-	struct guard *g = data;
-	struct pw_buffer *b;
-
-	while ((b = pw_stream_dequeue_buffer(g->sink)) != NULL)
-		pw_stream_queue_buffer(g->sink, b);
-}
-
-/* Either node unconnected takes the guard away (its pair is useless alone); either
- * node's state may let a link be made. */
-static void node_state_changed(struct guard *g, const char *name, bool unconnected,
-			       bool failed, const char *error)
-{
-	if (unconnected) {
-		pw_log_info("%s: unconnected", name);
-		guard_schedule_destroy(g);
-	} else if (failed) {
-		pw_log_warn("%s: error: %s", name, error);
-	}
-	links_reconcile(g->impl);
-}
-
-static void sink_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state,
-			       const char *error)
-{
-	struct guard *g = data;
-
-	node_state_changed(g, g->node_name, state == PW_STREAM_STATE_UNCONNECTED,
-			   state == PW_STREAM_STATE_ERROR, error);
-}
-
-static void sink_param_changed(void *data, uint32_t id, const struct spa_pod *param)
-{
-	struct guard *g = data;
-
-	if (id == SPA_PARAM_Props && param != NULL)
-		guard_props_changed(g, param);
-}
-
-static void sink_destroy(void *data)
-{
-	struct guard *g = data;
-	spa_hook_remove(&g->sink_listener);
-	g->sink = NULL;
-}
-
-static const struct pw_stream_events sink_events = {
-    PW_VERSION_STREAM_EVENTS,
-    .destroy = sink_destroy,
-    .process = sink_process,
-    .state_changed = sink_state_changed,
-    .param_changed = sink_param_changed,
-};
-
-/* ---- the DSP node ---- */
-
-static void filter_state_changed(void *data, enum pw_filter_state old, enum pw_filter_state state,
-				 const char *error)
-{
-	struct guard *g = data;
-
-	guard_arm_timer(g, state == PW_FILTER_STATE_STREAMING);
-	/* a short play may end between two ticks: publish its last window too */
-	if (old == PW_FILTER_STATE_STREAMING && state != PW_FILTER_STATE_STREAMING)
-		on_meter_timer(g, 1);
-	node_state_changed(g, g->dsp_name, state == PW_FILTER_STATE_UNCONNECTED,
-			   state == PW_FILTER_STATE_ERROR, error);
-}
-
-static void filter_param_changed(void *data, void *port_data, uint32_t id,
-				 const struct spa_pod *param)
-{
-	struct guard *g = data;
-	struct dsp_port *p = port_data;
-
-	if (p == NULL) {
-		/* nothing after the DSP is adjustable: a client's volume or any other Props
-		 * written to this node changes nothing */
-		if (id == SPA_PARAM_Props)
-			pw_log_debug("%s: Props written to the DSP node: ignored", g->dsp_name);
-		return;
-	}
-	if (id == SPA_PARAM_Latency)
-		latency_port_changed(g, p, param);
-}
-
-static void filter_destroy(void *data)
-{
-	struct guard *g = data;
-	spa_hook_remove(&g->filter_listener);
-	g->filter = NULL;
-}
-
-static const struct pw_filter_events filter_events = {
-    PW_VERSION_FILTER_EVENTS,
-    .destroy = filter_destroy,
-    .state_changed = filter_state_changed,
-    .param_changed = filter_param_changed,
-    .process = dsp_process,
-};
-
-/* ---- life cycle ---- */
 
 void guard_free(struct guard *g)
 {
@@ -225,75 +47,6 @@ void guard_schedule_destroy(struct guard *g)
 	pw_loop_signal_event(g->impl->main_loop, g->impl->destroy_event);
 }
 
-static uint32_t channel_from_name(const char *name)
-{
-	for (int i = 0; spa_type_audio_channel[i].name; i++) {
-		if (spa_streq(name, spa_debug_type_short_name(spa_type_audio_channel[i].name)))
-			return spa_type_audio_channel[i].type;
-	}
-	return SPA_AUDIO_CHANNEL_UNKNOWN;
-}
-
-static const char *channel_name(uint32_t position)
-{
-	for (int i = 0; spa_type_audio_channel[i].name; i++) {
-		if (spa_type_audio_channel[i].type == position)
-			return spa_debug_type_short_name(spa_type_audio_channel[i].name);
-	}
-	return "UNK";
-}
-
-const char *guard_channel_name(const struct guard *g, uint32_t c)
-{
-	return channel_name(g->info.position[c]);
-}
-
-static void parse_position(struct spa_audio_info_raw *info, const char *val)
-{
-	struct spa_json it[2];
-	char v[256];
-
-	spa_json_init(&it[0], val, strlen(val));
-	if (spa_json_enter_array(&it[0], &it[1]) <= 0)
-		spa_json_init(&it[1], val, strlen(val));
-
-	info->channels = 0;
-	while (spa_json_get_string(&it[1], v, sizeof(v)) > 0 && info->channels < MAX_CHANNELS)
-		info->position[info->channels++] = channel_from_name(v);
-}
-
-/* The guard's channels: the module arguments, then the target's own layout, then
- * stereo. A count without a matching map gives AUX channels, linked in order. */
-static void guard_parse_layout(struct guard *g, const struct pw_properties *args,
-			       const struct spa_dict *target_props)
-{
-	struct spa_audio_info_raw *info = &g->info;
-	const char *channels, *position;
-	uint32_t n = 0;
-
-	channels = pw_properties_get(args, PW_KEY_AUDIO_CHANNELS);
-	position = pw_properties_get(args, SPA_KEY_AUDIO_POSITION);
-	if (channels == NULL && position == NULL && target_props != NULL) {
-		channels = spa_dict_lookup(target_props, PW_KEY_AUDIO_CHANNELS);
-		position = spa_dict_lookup(target_props, SPA_KEY_AUDIO_POSITION);
-	}
-	*info = SPA_AUDIO_INFO_RAW_INIT(.format = SPA_AUDIO_FORMAT_F32P);
-	if (position != NULL)
-		parse_position(info, position);
-	if (channels != NULL)
-		n = (uint32_t) atoi(channels);
-	if (n != 0 && n != info->channels) {
-		info->channels = SPA_MIN(n, MAX_CHANNELS);
-		for (uint32_t i = 0; i < info->channels; i++)
-			info->position[i] = SPA_AUDIO_CHANNEL_AUX0 + i;
-	}
-	if (info->channels == 0) {
-		info->channels = 2;
-		info->position[0] = SPA_AUDIO_CHANNEL_FL;
-		info->position[1] = SPA_AUDIO_CHANNEL_FR;
-	}
-}
-
 static void set_default(struct pw_properties *p, const char *key, const char *value)
 {
 	if (value != NULL && pw_properties_get(p, key) == NULL)
@@ -308,84 +61,6 @@ static struct pw_properties *node_props(struct impl *impl, const char *arg)
 	if (p != NULL && (str = pw_properties_get(impl->props, arg)) != NULL)
 		pw_properties_update_string(p, str, strlen(str));
 	return p;
-}
-
-static int guard_add_ports(struct guard *g)
-{
-	for (uint32_t c = 0; c < g->info.channels; c++) {
-		const char *pos = channel_name(g->info.position[c]);
-
-		for (int d = 0; d < 2; d++) {
-			enum spa_direction dir = d == 0 ? SPA_DIRECTION_INPUT : SPA_DIRECTION_OUTPUT;
-			struct dsp_port *p;
-			char name[64];
-
-			/* named as audioconvert names DSP ports: input_FL, output_FL */
-			snprintf(name, sizeof(name), "%s_%s", d == 0 ? "input" : "output", pos);
-			p = pw_filter_add_port(
-			    g->filter, dir, PW_FILTER_PORT_FLAG_MAP_BUFFERS, sizeof(*p),
-			    pw_properties_new(PW_KEY_FORMAT_DSP, "32 bit float mono audio",
-					      PW_KEY_PORT_NAME, name, PW_KEY_AUDIO_CHANNEL, pos,
-					      NULL),
-			    NULL, 0);
-			if (p == NULL)
-				return -errno;
-			p->guard = g;
-			p->channel = c;
-			p->direction = dir;
-			if (d == 0)
-				g->in_ports[c] = p;
-			else
-				g->out_ports[c] = p;
-		}
-	}
-	return 0;
-}
-
-static int guard_connect(struct guard *g)
-{
-	struct spa_pod_dynamic_builder b;
-	const struct spa_pod *params[2 + 64];
-	uint32_t offs[SPA_N_ELEMENTS(params)], n = 0;
-	int res;
-
-	/* the lookahead at the likely rate until process() tells the real one; the latency
-	 * sums are ours (guard-latency.c) */
-	latency_init(g, ASSUMED_RATE);
-	spa_pod_dynamic_builder_init(&b, NULL, 0, 1024);
-	params[0] = latency_build_process(g, &b.b);
-	res = pw_filter_connect(g->filter, PW_FILTER_FLAG_RT_PROCESS | PW_FILTER_FLAG_CUSTOM_LATENCY,
-				params, 1);
-	spa_pod_dynamic_builder_clean(&b);
-	if (res < 0)
-		return res;
-#ifdef HAVE_PW_FILTER_GET_DATA_LOOP
-	g->data_loop = pw_filter_get_data_loop(g->filter);
-#endif
-	if (g->data_loop == NULL)
-		g->data_loop = pw_data_loop_get_loop(pw_context_get_data_loop(g->impl->context));
-
-	spa_pod_dynamic_builder_init(&b, NULL, 0, 4096);
-	offs[n++] = b.b.state.offset;
-	spa_format_audio_raw_build(&b.b, SPA_PARAM_EnumFormat, &g->info);
-	for (size_t i = 0; i < guard_n_prop_infos() && n < SPA_N_ELEMENTS(params) - 1; i++) {
-		offs[n++] = b.b.state.offset;
-		guard_build_prop_info(g, &b.b, i);
-	}
-	offs[n++] = b.b.state.offset;
-	guard_build_props(g, &b.b);
-	for (uint32_t i = 0; i < n; i++)
-		params[i] = spa_pod_builder_deref(&b.b, offs[i]);
-	res = pw_stream_connect(g->sink, PW_DIRECTION_INPUT, PW_ID_ANY,
-				PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
-				    PW_STREAM_FLAG_RT_PROCESS,
-				params, n);
-	spa_pod_dynamic_builder_clean(&b);
-	if (res < 0)
-		return res;
-	/* the lookahead is there before any peer reports anything */
-	latency_update(g);
-	return 0;
 }
 
 /* target_props: the sink's properties when known (rules mode), for its description
@@ -482,31 +157,10 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	if ((res = dsp_init(g)) < 0)
 		goto error;
 
-	g->timer = pw_loop_add_timer(impl->main_loop, on_meter_timer, g);
-	if (g->timer == NULL) {
-		res = -errno;
-		goto error;
-	}
-
-	g->filter = pw_filter_new(impl->core, g->dsp_name, dsp_props);
-	dsp_props = NULL;
-	if (g->filter == NULL) {
-		res = -errno;
-		goto error;
-	}
-	pw_filter_add_listener(g->filter, &g->filter_listener, &filter_events, g);
-	if ((res = guard_add_ports(g)) < 0)
-		goto error;
-
-	g->sink = pw_stream_new(impl->core, g->node_name, sink_props);
-	sink_props = NULL;
-	if (g->sink == NULL) {
-		res = -errno;
-		goto error;
-	}
-	pw_stream_add_listener(g->sink, &g->sink_listener, &sink_events, g);
-
-	if ((res = guard_connect(g)) < 0)
+	/* the nodes own their properties from here, made or not */
+	res = guard_nodes_new(g, sink_props, dsp_props);
+	sink_props = dsp_props = NULL;
+	if (res < 0)
 		goto error;
 
 	pw_log_info("%s: guarding '%s', %u channels, ceiling %.2f dB, hard ceiling %.2f dB",
