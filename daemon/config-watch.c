@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "paths.h"
 
 /* per configuration directory: the directory itself (for dacguard.conf) and these */
@@ -85,8 +86,7 @@ static void add_watch(struct dg_config_watch *w, const char *dir)
 		return;
 	wd = inotify_add_watch(w->ifd, dir, WATCH_MASK);
 	if (wd < 0) {
-		fprintf(stderr, "dacguardd: cannot watch %s: %s (SIGHUP reloads)\n", dir,
-			strerror(errno));
+		dg_warning("cannot watch %s: %s (SIGHUP reloads)", dir, strerror(errno));
 		return;
 	}
 	w->watches[w->n_watches].wd = wd;

@@ -14,7 +14,7 @@ struct dg_config_watch;
 /* Watches the directories dg_paths_init() names (DACGUARD_CONFIG_DIR honoured).
  * delay_ms: quiet time after the last change before the reload is due.
  * Returns 0 or a negative errno. A directory that cannot be watched is skipped with a
- * warning on stderr: SIGHUP still reloads. */
+ * warning (lib/log.h): SIGHUP still reloads. */
 int dg_config_watch_new(unsigned int delay_ms, struct dg_config_watch **out);
 void dg_config_watch_free(struct dg_config_watch *w);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* dacguardd: watches USB DACs come and go and decides each one's gain ceiling.
- * Idle means blocked in poll(): no timeouts, no wakeups. */
+ * Idle means blocked in poll(): no timeouts, no wakeups. Everything it says goes through
+ * lib/log.h to stderr: decisions and removals are info, uevents debug. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "config-watch.h"
 #include "engine.h"
+#include "log.h"
 #include "pw-apply.h"
 
 #define MAX_POLLFDS 64
@@ -21,7 +23,6 @@
 #define RELOAD_DELAY_MS 100
 
 struct daemon {
-	bool verbose;
 	struct dg_engine *engine;
 	struct dg_pw_apply *pw;	       /* NULL with --no-pipewire */
 	struct dg_config_watch *watch; /* NULL when inotify is not available */
@@ -36,32 +37,33 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 	switch (ev) {
 	case DG_ENGINE_DECISION:
 		dg_device_format(dev, line, sizeof(line));
-		printf("%s\n", line);
+		dg_info("%s", line);
 		if (d->pw)
 			dg_pw_apply_decision(d->pw, dev, dg_engine_config(d->engine));
 		break;
 	case DG_ENGINE_REMOVED:
-		printf("card%d \"%s\" %04x:%04x removed\n", dev->card.number, dev->card.product,
-		       dev->card.vendor_id, dev->card.product_id);
+		dg_info("card%d \"%s\" %04x:%04x removed", dev->card.number, dev->card.product,
+			dev->card.vendor_id, dev->card.product_id);
 		if (d->pw)
 			dg_pw_apply_removed(d->pw, dev);
 		break;
 	case DG_ENGINE_UEVENT:
-		if (d->verbose)
-			printf("uevent %s\n", msg);
+		dg_debug("uevent %s", msg);
+		break;
+	case DG_ENGINE_WARNING:
+		dg_warning("%s", msg);
 		break;
 	case DG_ENGINE_ERROR:
-		fprintf(stderr, "%s\n", msg);
+		dg_error("%s", msg);
 		break;
 	}
-	/* one decision per line, visible at once in the journal and to tests */
-	fflush(stdout);
 }
 
 static void usage(FILE *f)
 {
 	fputs("Usage: dacguardd [--verbose] [--once] [--ctl NAME]\n"
-	      "  --verbose   log every uevent on a sound card\n"
+	      "  --verbose   debug messages too, every uevent on a sound card among them\n"
+	      "              (DACGUARD_DEBUG=1 does the same)\n"
 	      "  --once      decide for the cards present now and exit\n"
 	      "  --ctl NAME  open this ALSA control device instead of hw:N (tests)\n"
 	      "  --no-pipewire  decide only: no guards, no PipeWire connection\n"
@@ -89,14 +91,14 @@ int main(int argc, char **argv)
 	struct dg_engine_options opts = {0};
 	struct daemon d = {0};
 	struct dg_engine *engine = NULL;
-	bool once = false, no_pipewire = false;
+	bool verbose = false, once = false, no_pipewire = false;
 	sigset_t mask;
 	int sfd = -1, r, c, status = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "v1c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			d.verbose = true;
+			verbose = true;
 			break;
 		case '1':
 			once = true;
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	dg_log_init("dacguardd", verbose);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -130,56 +133,54 @@ int main(int argc, char **argv)
 	if (!once) {
 		if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 		    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-			fprintf(stderr, "dacguardd: signalfd: %s\n", strerror(errno));
+			dg_error("signalfd: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
 	}
 
 	r = dg_engine_new(&opts, on_event, &d, &engine);
 	if (r < 0) {
-		fprintf(stderr, "dacguardd: %s\n", strerror(-r));
+		dg_error("%s", strerror(-r));
 		goto out;
 	}
 	d.engine = engine;
 	if (!once && !no_pipewire) {
 		struct dg_pw_apply_options pw_opts = {
-			.verbose = d.verbose,
+			.verbose = dg_log_enabled(DG_LOG_DEBUG),
 			.user_output = on_user_output,
 			.user_data = &d,
 		};
 
 		r = dg_pw_apply_new(&pw_opts, &d.pw);
+		/* decisions go on, but no guard enforces them */
 		if (r < 0)
-			fprintf(stderr, "dacguardd: no PipeWire client: %s\n", strerror(-r));
+			dg_error("no PipeWire client: %s", strerror(-r));
 	}
 	/* Watch before the first load, so no change after it is missed. */
 	if (!once) {
 		r = dg_config_watch_new(RELOAD_DELAY_MS, &d.watch);
 		if (r < 0)
-			fprintf(stderr, "dacguardd: no configuration watch (SIGHUP reloads): %s\n",
-				strerror(-r));
+			dg_warning("no configuration watch (SIGHUP reloads): %s", strerror(-r));
 	}
 	/* A bad configuration leaves the defaults: fail-safe ceilings, still running. */
 	dg_engine_load_config(engine);
 	if (!once) {
 		r = dg_engine_monitor(engine);
 		if (r < 0) {
-			fprintf(stderr, "dacguardd: cannot monitor udev: %s\n", strerror(-r));
+			dg_error("cannot monitor udev: %s", strerror(-r));
 			goto out;
 		}
 	}
 	r = dg_engine_enumerate(engine);
 	if (r < 0) {
-		fprintf(stderr, "dacguardd: cannot enumerate sound cards: %s\n", strerror(-r));
+		dg_error("cannot enumerate sound cards: %s", strerror(-r));
 		goto out;
 	}
 	if (once) {
 		status = EXIT_SUCCESS;
 		goto out;
 	}
-	if (d.verbose)
-		printf("dacguardd %s: watching sound cards\n", PACKAGE_VERSION);
-	fflush(stdout);
+	dg_info("dacguardd %s: watching sound cards", PACKAGE_VERSION);
 
 	for (;;) {
 		struct pollfd pfds[MAX_POLLFDS];
@@ -197,7 +198,7 @@ int main(int argc, char **argv)
 		if (poll(pfds, (nfds_t) n + 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "dacguardd: poll: %s\n", strerror(errno));
+			dg_error("poll: %s", strerror(errno));
 			goto out;
 		}
 		dg_engine_dispatch(engine, pfds, n);
@@ -205,8 +206,7 @@ int main(int argc, char **argv)
 			dg_pw_apply_dispatch(d.pw);
 		if (d.watch && (pfds[n + 2].revents & POLLIN) &&
 		    dg_config_watch_dispatch(d.watch)) {
-			printf("configuration files changed, reloading\n");
-			fflush(stdout);
+			dg_info("configuration files changed, reloading");
 			dg_engine_load_config(engine);
 		}
 		if (pfds[n].revents & POLLIN) {
@@ -214,13 +214,10 @@ int main(int argc, char **argv)
 
 			while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					printf("reloading configuration\n");
-					fflush(stdout);
+					dg_info("reloading configuration");
 					dg_engine_load_config(engine);
 				} else {
-					if (d.verbose)
-						printf("dacguardd: signal %u, exiting\n",
-						       si.ssi_signo);
+					dg_debug("signal %u, exiting", si.ssi_signo);
 					status = EXIT_SUCCESS;
 					goto out;
 				}

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "engine.h"
+#include "diag.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -153,7 +154,7 @@ static void read_controls(struct dg_engine *e, struct dg_device *dev)
 		return;
 	r = dg_alsa_controls_read(dev->controls, &dev->controls_state);
 	if (r < 0) {
-		report(e, DG_ENGINE_ERROR, dev, "card%d: reading controls of %s: %s",
+		report(e, DG_ENGINE_WARNING, dev, "card%d: reading controls of %s: %s",
 		       dev->card.number, dev->controls_name, strerror(-r));
 		memset(&dev->controls_state, 0, sizeof(dev->controls_state));
 	}
@@ -172,7 +173,7 @@ static void open_controls(struct dg_engine *e, struct dg_device *dev)
 	r = dg_alsa_controls_open(dev->controls_name, &dev->controls);
 	dev->controls_err = r;
 	if (r < 0)
-		report(e, DG_ENGINE_ERROR, dev,
+		report(e, DG_ENGINE_WARNING, dev,
 		       "card%d: cannot open control device %s: %s; mode from config or assumed",
 		       dev->card.number, dev->controls_name, strerror(-r));
 }
@@ -197,7 +198,7 @@ static void identify(struct dg_engine *e, struct dg_device *dev)
 						    dev->uac_msg, sizeof(dev->uac_msg));
 	}
 	if (dev->uac_err < 0)
-		report(e, DG_ENGINE_ERROR, dev, "card%d: %s/descriptors: %s; failing safe",
+		report(e, DG_ENGINE_WARNING, dev, "card%d: %s/descriptors: %s; failing safe",
 		       c->number, c->usb_syspath,
 		       dev->uac_msg[0] ? dev->uac_msg : strerror(-dev->uac_err));
 	dev->entry = dg_db_match(&e->db, c->vendor_id, c->product_id, c->manufacturer, c->product);
@@ -311,13 +312,26 @@ int dg_engine_monitor(struct dg_engine *e)
 	return e->mon ? 0 : -EIO;
 }
 
+/* The loaders' diagnostics, each at its own level rather than printed by lib/diag. */
+static void on_diag(void *user, const struct dg_diag *d)
+{
+	struct dg_diag plain = *d;
+	char line[1024];
+
+	/* the event's level says "warning"; the line need not say it again */
+	plain.severity = DG_SEVERITY_ERROR;
+	dg_diag_format(&plain, line, sizeof(line));
+	report(user, d->severity == DG_SEVERITY_WARNING ? DG_ENGINE_WARNING : DG_ENGINE_ERROR,
+	       NULL, "%s", line);
+}
+
 int dg_engine_load_config(struct dg_engine *e)
 {
 	struct dg_paths paths;
 	struct dg_headphone_db hp;
 	struct dg_db db;
 	struct dg_config cfg;
-	struct dg_errors errors = {0};
+	struct dg_errors errors = {.fn = on_diag, .user = e};
 	int r;
 
 	r = dg_paths_init(&paths);
@@ -397,7 +411,7 @@ void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n)
 		r = dg_alsa_controls_dispatch(d->controls, pfds + d->pfd_first, d->pfd_count);
 		if (r < 0) {
 			/* the card is going; udev's remove event follows */
-			report(e, DG_ENGINE_ERROR, d, "card%d: control device %s: %s",
+			report(e, DG_ENGINE_WARNING, d, "card%d: control device %s: %s",
 			       d->card.number, d->controls_name, strerror(-r));
 			dg_alsa_controls_close(d->controls);
 			d->controls = NULL;

@@ -38,6 +38,8 @@ enum dg_engine_event {
 	DG_ENGINE_DECISION, /* a card was (re)identified or its mode changed */
 	DG_ENGINE_REMOVED,  /* a card went away (dev is still valid during the call) */
 	DG_ENGINE_UEVENT,   /* any uevent on a card, before it is acted on (msg = action) */
+	DG_ENGINE_WARNING,  /* something is amiss and the engine fails safe around it (dev may
+			     * be NULL); msg says what */
 	DG_ENGINE_ERROR,    /* something failed; msg says what (dev may be NULL) */
 };
 
@@ -58,7 +60,8 @@ void dg_engine_free(struct dg_engine *e);
 
 /* (Re)loads headphones, database and config from the standard paths (DACGUARD_CONFIG_DIR
  * honoured). All-or-nothing: on error the last good set stays (defaults at first) and the
- * error is returned. Cards present are decided again. */
+ * error is returned. Cards present are decided again. Each problem in the files is an
+ * event of its own, "file:line:col: key: message". */
 int dg_engine_load_config(struct dg_engine *e);
 
 /* Decides every card present now. Returns the number of cards or a negative errno. */

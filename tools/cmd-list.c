@@ -16,7 +16,7 @@
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 		     const char *msg)
 {
-	if (ev == DG_ENGINE_ERROR)
+	if (ev == DG_ENGINE_ERROR || ev == DG_ENGINE_WARNING)
 		fprintf(stderr, "%s\n", msg);
 }
 

@@ -43,6 +43,9 @@ static void on_event(void *user, enum dg_engine_event ev, const struct dg_device
 	case DG_ENGINE_UEVENT:
 		printf("uevent   %s\n", msg);
 		break;
+	case DG_ENGINE_WARNING:
+		printf("warning  %s\n", msg);
+		break;
 	case DG_ENGINE_ERROR:
 		printf("error    %s\n", msg);
 		break;

@@ -60,9 +60,9 @@ echo "# dacguard.conf saved (temp + rename) to the balanced ceiling $bal in forc
 # would lower nothing but change the decision): rejected whole
 n_dec=$(decisions)
 conf_k3 single-ended 'dacguard.fallback-ceiling-db = "quiet"' | conf_save "$conf"
-daemon_wait_log "^$conf:2:32: dacguard.fallback-ceiling-db: "
+daemon_wait_log "^dacguardd: error: $conf:2:32: dacguard.fallback-ceiling-db: "
 daemon_wait_log "configuration rejected"
-grep "^$conf:2:32: " "$_daemon_log" | sed 's/^/# logged: /' >&2
+grep "^dacguardd: error: $conf:2:32: " "$_daemon_log" | sed 's/^/# logged: /' >&2
 [ "$(decisions)" = "$n_dec" ] || pw_session_fail "a rejected file gave a new decision"
 _pw_param_is "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1" &&
 	_pw_param_is "$GUARD_ID" dacguard.ceiling-db ">= $bal - 0.1" ||

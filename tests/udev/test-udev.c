@@ -527,7 +527,7 @@ static int load_summary(const char *name, struct summary *s)
 static void on_engine(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 		      const char *msg)
 {
-	if (ev == DG_ENGINE_ERROR)
+	if (ev == DG_ENGINE_ERROR || ev == DG_ENGINE_WARNING)
 		fprintf(stderr, "engine: %s\n", msg);
 }
 
