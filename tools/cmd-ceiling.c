@@ -13,6 +13,7 @@
 #include "headphones.h"
 #include "json-out.h"
 #include "level.h"
+#include "log.h"
 
 #define CMD "ceiling"
 
@@ -161,20 +162,19 @@ static int lookup_headphone(struct ceiling_args *a)
 {
 	struct dg_headphone_db db;
 	struct dg_paths paths;
+	struct dg_errors errors = {.fn = cmd_log_diag};
 	const struct dg_headphone *hp;
 	int r;
 
 	dg_headphone_db_init(&db);
 	r = dg_paths_init(&paths);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl ceiling: cannot find the config directories: %s\n",
-			strerror(-r));
+		dg_error(CMD ": cannot find the config directories: %s", strerror(-r));
 		return 1;
 	}
-	/* The loader reports each problem on stderr (file:line:col: key: message). */
-	r = dg_headphone_db_load(&db, &paths, NULL);
+	r = dg_headphone_db_load(&db, &paths, &errors);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl ceiling: the headphone profiles could not be read\n");
+		dg_error(CMD ": the headphone profiles could not be read");
 		dg_headphone_db_free(&db);
 		return 1;
 	}

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "headphones.h"
 #include "json-out.h"
+#include "log.h"
 
 static const char *const estimated_names[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
 
@@ -169,6 +170,7 @@ static void list_json(const struct dg_db *db)
 static int db_list(int argc, char **argv)
 {
 	struct dg_paths paths;
+	struct dg_errors errors = { .fn = cmd_log_diag };
 	struct dg_db db;
 	bool json;
 	int res;
@@ -177,7 +179,7 @@ static int db_list(int argc, char **argv)
 		return res == 1 ? 0 : res;
 	dg_paths_init(&paths);
 	dg_db_init(&db);
-	if (dg_db_load(&db, &paths, NULL) < 0)
+	if (dg_db_load(&db, &paths, &errors) < 0)
 		return 1;
 	if (json)
 		list_json(&db);
@@ -315,6 +317,8 @@ static void targets_free(struct targets *t)
 static int db_validate(int argc, char **argv)
 {
 	struct targets t = { 0 };
+	/* no sink: the diagnostics are the answer here, printed bare as a compiler prints
+	 * them ("file:line:col: ..."), so editors and CI logs can point at the place */
 	struct dg_errors errors = { 0 };
 	struct dg_headphone_db hp;
 	struct dg_config *cfg = NULL;
@@ -340,20 +344,25 @@ static int db_validate(int argc, char **argv)
 		res = add_root(&t, &paths);
 	}
 	if (res < 0) {
-		fprintf(stderr, "dacguardctl db validate: %s\n", strerror(-res));
+		dg_error("db validate: %s", strerror(-res));
 		targets_free(&t);
 		return 1;
 	}
 	/* A missing database is not a valid one: dacguardd would run on fallbacks alone. */
 	if (t.n_devices + t.n_headphones + t.n_configs == 0) {
-		fprintf(stderr,
-			"dacguardctl db validate: no dacguard.conf, devices/*.conf or "
-			"headphones/*.conf found%s\n",
-			argc < 2 ? " in the configured directories (see dacguardctl(1), FILES)"
-				 : "");
+		dg_error("db validate: no dacguard.conf, devices/*.conf or headphones/*.conf "
+			 "found%s",
+			 argc < 2 ? " in the configured directories (see dacguardctl(1), FILES)"
+				  : "");
 		targets_free(&t);
 		return 1;
 	}
+	for (size_t i = 0; i < t.n_devices; i++)
+		dg_debug("device file %s", t.devices[i]);
+	for (size_t i = 0; i < t.n_headphones; i++)
+		dg_debug("headphone file %s", t.headphones[i]);
+	for (size_t i = 0; i < t.n_configs; i++)
+		dg_debug("config file %s", t.configs[i]);
 	dg_db_init(&db);
 	dg_headphone_db_init(&hp);
 	dg_db_load_files(&db, t.devices, t.n_devices, &errors);
@@ -366,8 +375,7 @@ static int db_validate(int argc, char **argv)
 			size_t len;
 
 			if (dg_read_file(t.configs[i], &data, &len) < 0) {
-				fprintf(stderr, "%s: cannot read\n", t.configs[i]);
-				errors.n_errors++;
+				dg_diag_file_error(&errors, t.configs[i], "cannot read");
 				continue;
 			}
 			dg_config_load_string(cfg, t.configs[i], data, len, true,
@@ -407,6 +415,7 @@ int cmd_headphones(int argc, char **argv)
 {
 	struct dg_headphone_db hp;
 	struct dg_paths paths;
+	struct dg_errors errors = { .fn = cmd_log_diag };
 	struct dg_json_out j;
 	bool json;
 	int res;
@@ -415,7 +424,7 @@ int cmd_headphones(int argc, char **argv)
 		return res == 1 ? 0 : res;
 	dg_paths_init(&paths);
 	dg_headphone_db_init(&hp);
-	if (dg_headphone_db_load(&hp, &paths, NULL) < 0)
+	if (dg_headphone_db_load(&hp, &paths, &errors) < 0)
 		return 1;
 	dg_json_out_init(&j, stdout, true);
 	if (json)

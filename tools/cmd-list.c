@@ -12,12 +12,15 @@
 #include "cmd.h"
 #include "engine.h"
 #include "json-out.h"
+#include "log.h"
 
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 		     const char *msg)
 {
-	if (ev == DG_ENGINE_ERROR || ev == DG_ENGINE_WARNING)
-		fprintf(stderr, "%s\n", msg);
+	if (ev == DG_ENGINE_ERROR)
+		dg_error("%s", msg);
+	else if (ev == DG_ENGINE_WARNING)
+		dg_warning("%s", msg);
 }
 
 static const struct dg_output_decision *find_decision(const struct dg_decision *d, const char *id)
@@ -186,15 +189,14 @@ int cmd_list(int argc, char **argv)
 
 	r = dg_engine_new(&eopts, on_event, NULL, &e);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl list: %s\n", strerror(-r));
+		dg_error("list: %s", strerror(-r));
 		return 1;
 	}
 	/* a rejected configuration is reported; the defaults decide, as in the daemon */
 	dg_engine_load_config(e);
 	r = dg_engine_enumerate(e);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl list: cannot enumerate sound cards: %s\n",
-			strerror(-r));
+		dg_error("list: cannot enumerate sound cards: %s", strerror(-r));
 		dg_engine_free(e);
 		return 1;
 	}

@@ -14,6 +14,7 @@
 #include "cmd-args.h"
 #include "cmd.h"
 #include "engine.h"
+#include "log.h"
 
 #define MAX_POLLFDS 64
 
@@ -81,7 +82,7 @@ int cmd_monitor(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		fprintf(stderr, "dacguardctl monitor: signalfd: %s\n", strerror(errno));
+		dg_error("monitor: signalfd: %s", strerror(errno));
 		return 1;
 	}
 	r = dg_engine_new(&eopts, on_event, NULL, &e);
@@ -92,7 +93,7 @@ int cmd_monitor(int argc, char **argv)
 	if (r == 0)
 		r = dg_engine_enumerate(e);
 	if (r < 0) {
-		fprintf(stderr, "dacguardctl monitor: %s\n", strerror(-r));
+		dg_error("monitor: %s", strerror(-r));
 		goto out;
 	}
 	/* after the enumeration: from here on nothing is missed */

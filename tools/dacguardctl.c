@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* dacguardctl: the command-line face of dacguard. */
+/* dacguardctl: the command-line face of dacguard. What a command answers goes to stdout;
+ * what goes wrong goes through lib/log.h to stderr. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "log.h"
 
 struct command {
 	const char *name;
@@ -25,19 +27,34 @@ static const struct command commands[] = {
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "dacguardctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs(" (see dacguardctl --help)\n", stderr);
+	dg_error("%s%s%s (see dacguardctl --help)", cmd ? cmd : "", cmd ? ": " : "", msg);
 	return 2;
+}
+
+void cmd_log_diag(void *user, const struct dg_diag *d)
+{
+	struct dg_diag plain = *d;
+	char line[1024];
+
+	(void) user;
+	/* the level says "warning"; the line need not say it again */
+	plain.severity = DG_SEVERITY_ERROR;
+	dg_diag_format(&plain, line, sizeof(line));
+	dg_log(d->severity == DG_SEVERITY_WARNING ? DG_LOG_WARNING : DG_LOG_ERROR, "%s", line);
 }
 
 static void usage(FILE *f)
 {
-	fputs("Usage: dacguardctl [--help] [--version] COMMAND [ARGS...]\n\nCommands:\n", f);
+	fputs("Usage: dacguardctl [--verbose] [--help] [--version] COMMAND [ARGS...]\n\n"
+	      "  -v, --verbose  debug messages too (DACGUARD_DEBUG=1 does the same)\n\n"
+	      "Commands:\n",
+	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nSee dacguardctl(1).\n", f);
@@ -45,19 +62,28 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return cmd_usage_error(NULL, "missing command");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("dacguardctl %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	int i;
 
-	return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	dg_log_init("dacguardctl", false);
+	/* options before the command are the tool's own; those after it, the command's */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+			dg_log_init("dacguardctl", true);
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("dacguardctl %s\n", PACKAGE_VERSION);
+			return 0;
+		} else {
+			return cmd_usage_error(NULL, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i >= argc)
+		return cmd_usage_error(NULL, "missing command");
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].run(argc - i, argv + i);
+
+	return cmd_usage_error(NULL, "unknown command '%s'", argv[i]);
 }
