@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include <spa/utils/json.h>
 
 #include "conf.h"
-#include "json-read.h"
+#include "json-fields.h"
 #include "load-swap.h"
 
 #define SPL_MIN      40.0
@@ -37,288 +38,206 @@ struct parser {
 	const struct dg_headphone_db *hp;
 };
 
-static int check_headphone(struct parser *p, const char *key, const char *at, const char *id)
+static int check_headphone(const struct dg_json_value *v, void *id, void *parser)
 {
+	struct parser *p = parser;
+
 	if (p->hp && !dg_headphone_db_find_entry(p->hp, id))
-		return dg_json_error(&p->ctx, at, key, "unknown headphone \"%s\"", id);
+		return dg_json_error(v->ctx, v->val, v->key, "unknown headphone \"%s\"",
+				     (const char *)id);
 	return 0;
 }
 
-/* A bare true or false, nothing else (no "true", no 1). */
-static int parse_bool(struct parser *p, const char *key, const char *val, int len, bool *out)
-{
-	if (spa_json_is_true(val, len)) {
-		*out = true;
-		return 0;
-	}
-	if (spa_json_is_false(val, len)) {
-		*out = false;
-		return 0;
-	}
-	if (*val == '{' || *val == '[')
-		return dg_json_error(&p->ctx, val, key, "expected true or false, got %s",
-				     *val == '{' ? "an object" : "an array");
-	return dg_json_error(&p->ctx, val, key, "expected true or false, got %s%.*s%s",
-			     *val == '"' ? "a string " : "\"", len > 32 ? 32 : len, val,
-			     *val == '"' ? "" : "\"");
-}
-
 /* A list of application.process.binary names: non-empty strings without '/'. */
-static int parse_exempt(struct parser *p, struct spa_json *top, const char *key, const char *val,
-			int len, struct dg_config *cfg)
+static int parse_exempt(const struct dg_json_value *jv, void *dst, void *aux)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_config *cfg = dst;
 	struct spa_json arr;
 	char path[64];
 	const char *v;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(&p->ctx, top, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
 		return res;
 	cfg->n_hide_raw_sink_exempt = 0;
-	while ((res = dg_json_next_elem(&p->ctx, &arr, key, &v, &vlen)) > 0) {
+	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
 		char *name = cfg->hide_raw_sink_exempt[cfg->n_hide_raw_sink_exempt];
 
-		dg_json_path(path, sizeof(path), "%s[%zu]", key, cfg->n_hide_raw_sink_exempt);
+		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, cfg->n_hide_raw_sink_exempt);
 		if (cfg->n_hide_raw_sink_exempt == DG_CONF_MAX_EXEMPT)
-			return dg_json_error(&p->ctx, v, path, "more than %d names",
+			return dg_json_error(ctx, v, path, "more than %d names",
 					     DG_CONF_MAX_EXEMPT);
-		if ((res = dg_json_string(&p->ctx, path, v, vlen, name, DG_NAME_MAX)) < 0)
+		if ((res = dg_json_string(ctx, path, v, vlen, name, DG_NAME_MAX)) < 0)
 			return res;
 		if (!name[0])
-			return dg_json_error(&p->ctx, v, path, "empty name");
+			return dg_json_error(ctx, v, path, "empty name");
 		if (strchr(name, '/'))
-			return dg_json_error(&p->ctx, v, path,
+			return dg_json_error(ctx, v, path,
 					     "a binary name, not a path (application.process.binary)");
 		cfg->n_hide_raw_sink_exempt++;
 	}
 	return res;
 }
 
-static int parse_output(struct parser *p, struct spa_json *it, const char *path, const char *val,
-			int len, struct dg_conf_output *o)
+static const struct dg_json_field output_fields[] = {
+	{ "headphone", DG_JSON_STRING, offsetof(struct dg_conf_output, headphone), DG_NAME_MAX,
+	  .empty = "empty headphone id", .check = check_headphone },
+	{ "ceiling-db", DG_JSON_NUMBER, offsetof(struct dg_conf_output, ceiling_db),
+	  .min = CEILING_MIN, .max = CEILING_MAX },
+	{ NULL },
+};
+
+static const struct dg_json_object output_object = {
+	.fields = output_fields,
+	.key_size = 32,
+	.unknown = "unknown key (headphone, ceiling-db)",
+};
+
+static int parse_outputs(const struct dg_json_value *jv, void *dst, void *p)
 {
-	struct spa_json obj;
-	char k[32], key[256];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
-
-	if ((res = dg_json_enter_object(&p->ctx, it, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(&p->ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		unsigned bit = strcmp(k, "headphone") == 0 ? 1 : strcmp(k, "ceiling-db") == 0 ? 2 : 0;
-
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(&p->ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (!bit)
-			return dg_json_error(&p->ctx, at, key, "unknown key (headphone, ceiling-db)");
-		if (seen & bit)
-			return dg_json_error(&p->ctx, at, key, "given twice");
-		seen |= bit;
-		if (bit == 1) {
-			res = dg_json_string(&p->ctx, key, v, vlen, o->headphone,
-					     sizeof(o->headphone));
-			if (res == 0 && !o->headphone[0])
-				res = dg_json_error(&p->ctx, v, key, "empty headphone id");
-			if (res == 0)
-				res = check_headphone(p, key, v, o->headphone);
-		} else {
-			res = dg_json_number(&p->ctx, key, v, vlen, CEILING_MIN, CEILING_MAX,
-					     &o->ceiling_db);
-		}
-		if (res < 0)
-			return res;
-	}
-	return res;
-}
-
-static int parse_outputs(struct parser *p, struct spa_json *it, const char *path, const char *val,
-			 int len, struct dg_conf_device *dev)
-{
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_conf_device *dev = dst;
 	struct spa_json obj;
 	char id[DG_ID_MAX + 8], key[256];
 	const char *at, *v;
+	unsigned seen;
 	int vlen, res;
 
-	if ((res = dg_json_enter_object(&p->ctx, it, path, val, len, &obj)) < 0)
+	if ((res = dg_json_enter_object(ctx, jv->obj, jv->key, jv->val, jv->len, &obj)) < 0)
 		return res;
-	while ((res = dg_json_next_key(&p->ctx, &obj, path, id, sizeof(id), &at)) > 0) {
+	while ((res = dg_json_next_key(ctx, &obj, jv->key, id, sizeof(id), &at)) > 0) {
 		struct dg_conf_output *o = &dev->outputs[dev->n_outputs];
 
-		dg_json_path(key, sizeof(key), "%s.\"%s\"", path, id);
+		dg_json_path(key, sizeof(key), "%s.\"%s\"", jv->key, id);
 		if (dg_connector_from_id(id) == DG_CONNECTOR_UNKNOWN)
-			return dg_json_error(&p->ctx, at, key, "unknown output id");
+			return dg_json_error(ctx, at, key, "unknown output id");
 		if (dg_conf_device_find_output(dev, id))
-			return dg_json_error(&p->ctx, at, key, "given twice");
+			return dg_json_error(ctx, at, key, "given twice");
 		if (dev->n_outputs == DG_MAX_OUTPUTS)
-			return dg_json_error(&p->ctx, at, key, "too many outputs");
-		if ((res = dg_json_next_value(&p->ctx, &obj, key, at, &v, &vlen)) < 0)
+			return dg_json_error(ctx, at, key, "too many outputs");
+		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
 			return res;
 		memset(o, 0, sizeof(*o));
 		/* A known connector id: short. */
 		memcpy(o->id, id, strlen(id) + 1);
 		o->ceiling_db = NAN;
-		if ((res = parse_output(p, &obj, key, v, vlen, o)) < 0)
+		res = dg_json_read_object(ctx, &obj, key, v, vlen, &output_object, o, p, &seen);
+		if (res < 0)
 			return res;
 		dev->n_outputs++;
 	}
 	return res;
 }
 
-static int parse_device(struct parser *p, struct spa_json *arr, const char *path, const char *val,
-			int len, struct dg_conf_device *dev)
+static int parse_mode(const struct dg_json_value *v, void *mode, void *aux)
 {
-	struct spa_json obj;
-	char k[32], key[256], mode[32];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+	char s[32];
+	int res = dg_json_string(v->ctx, v->key, v->val, v->len, s, sizeof(s));
 
-	memset(dev, 0, sizeof(*dev));
-	if ((res = dg_json_enter_object(&p->ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(&p->ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		unsigned bit = strcmp(k, "match") == 0           ? 1
-			       : strcmp(k, "mode") == 0          ? 2
-			       : strcmp(k, "outputs") == 0       ? 4
-			       : strcmp(k, "hide-raw-sink") == 0 ? 8
-								 : 0;
-
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(&p->ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (!bit)
-			return dg_json_error(&p->ctx, at, key,
-					     "unknown key (match, mode, outputs, hide-raw-sink)");
-		if (seen & bit)
-			return dg_json_error(&p->ctx, at, key, "given twice");
-		seen |= bit;
-		if (bit == 1) {
-			res = dg_json_match(&p->ctx, &obj, key, v, vlen, &dev->match);
-		} else if (bit == 2) {
-			res = dg_json_string(&p->ctx, key, v, vlen, mode, sizeof(mode));
-			if (res == 0 && dg_mode_from_string(mode, &dev->mode) < 0)
-				res = dg_json_error(&p->ctx, v, key,
-						    "expected single-ended, balanced or unknown, "
-						    "got \"%s\"", mode);
-			dev->has_mode = res == 0;
-		} else if (bit == 4) {
-			res = parse_outputs(p, &obj, key, v, vlen, dev);
-		} else {
-			res = parse_bool(p, key, v, vlen, &dev->hide_raw_sink);
-			dev->has_hide_raw_sink = res == 0;
-		}
-		if (res < 0)
-			return res;
-	}
-	if (res < 0)
-		return res;
-	if (!(seen & 1))
-		return dg_json_error(&p->ctx, val, path, "missing match");
-	return 0;
+	if (res == 0 && dg_mode_from_string(s, mode) < 0)
+		return dg_json_error(v->ctx, v->val, v->key,
+				     "expected single-ended, balanced or unknown, got \"%s\"", s);
+	return res;
 }
 
-static int parse_devices(struct parser *p, struct spa_json *top, const char *key, const char *val,
-			 int len, struct dg_config *cfg)
+enum { DEV_MATCH, DEV_MODE, DEV_OUTPUTS, DEV_HIDE_RAW_SINK };
+
+static const struct dg_json_field device_fields[] = {
+	[DEV_MATCH] = { "match", .offset = offsetof(struct dg_conf_device, match),
+			.read = dg_json_match_field, .missing = "missing match" },
+	[DEV_MODE] = { "mode", .offset = offsetof(struct dg_conf_device, mode),
+		       .read = parse_mode },
+	[DEV_OUTPUTS] = { "outputs", .read = parse_outputs },
+	[DEV_HIDE_RAW_SINK] = { "hide-raw-sink", DG_JSON_BOOL,
+				offsetof(struct dg_conf_device, hide_raw_sink) },
+	{ NULL },
+};
+
+static const struct dg_json_object device_object = {
+	.fields = device_fields,
+	.key_size = 32,
+	.unknown = "unknown key (match, mode, outputs, hide-raw-sink)",
+};
+
+static int parse_devices(const struct dg_json_value *jv, void *dst, void *p)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_config *cfg = dst;
 	struct spa_json arr;
 	char path[64];
 	const char *v;
+	unsigned seen;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(&p->ctx, top, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
 		return res;
-	while ((res = dg_json_next_elem(&p->ctx, &arr, key, &v, &vlen)) > 0) {
+	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
+		struct dg_conf_device *dev = &cfg->devices[cfg->n_devices];
+
 		if (cfg->n_devices == DG_CONF_MAX_DEVICES)
-			return dg_json_error(&p->ctx, v, key, "more than %d devices",
+			return dg_json_error(ctx, v, jv->key, "more than %d devices",
 					     DG_CONF_MAX_DEVICES);
-		dg_json_path(path, sizeof(path), "%s[%zu]", key, cfg->n_devices);
-		res = parse_device(p, &arr, path, v, vlen, &cfg->devices[cfg->n_devices]);
+		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, cfg->n_devices);
+		memset(dev, 0, sizeof(*dev));
+		res = dg_json_read_object(ctx, &arr, path, v, vlen, &device_object, dev, p, &seen);
 		if (res < 0)
 			return res;
+		dev->has_mode = seen & 1u << DEV_MODE;
+		dev->has_hide_raw_sink = seen & 1u << DEV_HIDE_RAW_SINK;
 		cfg->n_devices++;
 	}
 	return res;
 }
 
-static const char *const top_keys[] = {
-	"dacguard.max-spl-db",
-	"dacguard.fallback-ceiling-db",
-	"dacguard.hard-ceiling-db",
-	"dacguard.default-headphone",
-	"dacguard.devices",
-	"dacguard.hide-raw-sink",
-	"dacguard.hide-raw-sink-exempt",
+/* The hard ceiling is root's: a user's file may only lower it. */
+static int parse_hard_ceiling(const struct dg_json_value *v, void *dst, void *parser)
+{
+	struct parser *p = parser;
+	struct dg_config *cfg = dst;
+	double d;
+	int res = dg_json_number(v->ctx, v->key, v->val, v->len, CEILING_MIN, CEILING_MAX, &d);
+
+	if (res < 0)
+		return res;
+	if (p->trusted || d <= cfg->hard_ceiling_db)
+		cfg->hard_ceiling_db = d;
+	else
+		dg_json_warning(v->ctx, v->val, v->key,
+				"a user file may only lower the hard ceiling (%g dB); %g ignored",
+				cfg->hard_ceiling_db, d);
+	return 0;
+}
+
+#define CONFIG_FIELD(m) offsetof(struct dg_config, m)
+
+static const struct dg_json_field top_fields[] = {
+	{ "dacguard.max-spl-db", DG_JSON_NUMBER, CONFIG_FIELD(max_spl_db), .min = SPL_MIN,
+	  .max = SPL_MAX },
+	{ "dacguard.fallback-ceiling-db", DG_JSON_NUMBER, CONFIG_FIELD(fallback_ceiling_db),
+	  .min = CEILING_MIN, .max = CEILING_MAX },
+	{ "dacguard.hard-ceiling-db", .read = parse_hard_ceiling },
+	{ "dacguard.default-headphone", DG_JSON_STRING, CONFIG_FIELD(default_headphone),
+	  DG_NAME_MAX, .empty = "empty headphone id", .check = check_headphone },
+	{ "dacguard.devices", .read = parse_devices },
+	{ "dacguard.hide-raw-sink", DG_JSON_BOOL, CONFIG_FIELD(hide_raw_sink) },
+	{ "dacguard.hide-raw-sink-exempt", .read = parse_exempt },
+	{ NULL },
+};
+
+static const struct dg_json_object top_object = {
+	.fields = top_fields,
+	.key_size = 64,
+	.unknown = "unknown key",
 };
 
 static int parse_buffer(struct parser *p, struct dg_config *cfg)
 {
 	struct spa_json top;
-	char k[64];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+	unsigned seen;
 
 	dg_json_start(&p->ctx, &top);
-	while ((res = dg_json_next_key(&p->ctx, &top, "", k, sizeof(k), &at)) > 0) {
-		size_t i, n = sizeof(top_keys) / sizeof(top_keys[0]);
-		double d;
-
-		if ((res = dg_json_next_value(&p->ctx, &top, k, at, &v, &vlen)) < 0)
-			return res;
-		for (i = 0; i < n; i++)
-			if (strcmp(k, top_keys[i]) == 0)
-				break;
-		if (i == n)
-			return dg_json_error(&p->ctx, at, k, "unknown key");
-		if (seen & (1u << i))
-			return dg_json_error(&p->ctx, at, k, "given twice");
-		seen |= 1u << i;
-		switch (i) {
-		case 0:
-			res = dg_json_number(&p->ctx, k, v, vlen, SPL_MIN, SPL_MAX,
-					     &cfg->max_spl_db);
-			break;
-		case 1:
-			res = dg_json_number(&p->ctx, k, v, vlen, CEILING_MIN, CEILING_MAX,
-					     &cfg->fallback_ceiling_db);
-			break;
-		case 2:
-			res = dg_json_number(&p->ctx, k, v, vlen, CEILING_MIN, CEILING_MAX, &d);
-			if (res < 0)
-				break;
-			/* The hard ceiling is root's: a user's file may only lower it. */
-			if (p->trusted || d <= cfg->hard_ceiling_db)
-				cfg->hard_ceiling_db = d;
-			else
-				dg_json_warning(&p->ctx, v, k,
-						"a user file may only lower the hard ceiling "
-						"(%g dB); %g ignored",
-						cfg->hard_ceiling_db, d);
-			break;
-		case 3:
-			res = dg_json_string(&p->ctx, k, v, vlen, cfg->default_headphone,
-					     sizeof(cfg->default_headphone));
-			if (res == 0 && !cfg->default_headphone[0])
-				res = dg_json_error(&p->ctx, v, k, "empty headphone id");
-			if (res == 0)
-				res = check_headphone(p, k, v, cfg->default_headphone);
-			break;
-		case 4:
-			res = parse_devices(p, &top, k, v, vlen, cfg);
-			break;
-		case 5:
-			res = parse_bool(p, k, v, vlen, &cfg->hide_raw_sink);
-			break;
-		default:
-			res = parse_exempt(p, &top, k, v, vlen, cfg);
-			break;
-		}
-		if (res < 0)
-			return res;
-	}
-	return res;
+	return dg_json_read_fields(&p->ctx, &top, "", &top_object, cfg, p, &seen);
 }
 
 static void init(void *cfg)

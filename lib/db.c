@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include <spa/utils/json.h>
 
 #include "db.h"
-#include "json-read.h"
+#include "json-fields.h"
 #include "load-swap.h"
 
 static const char *const estimated_keys[] = { "vout-vrms", "zout-ohm", "power", "crosstalk-db" };
@@ -44,88 +45,70 @@ static int db_push(struct dg_db *db, const struct dg_db_entry *e)
 	return 0;
 }
 
-/* Rejects a key seen before in the same object: a typo'd copy must not silently win. */
-static int once(struct dg_json_ctx *ctx, unsigned *seen, unsigned bit, const char *at,
-		const char *key)
-{
-	if (*seen & bit)
-		return dg_json_error(ctx, at, key, "given twice");
-	*seen |= bit;
-	return 0;
-}
+#define RATING_NEEDS "a rating needs both mw and ohm"
 
-static int parse_rating(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,
-			const char *val, int len, struct dg_power_rating *r)
-{
-	struct spa_json obj;
-	char k[32], key[256];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+static const struct dg_json_field rating_fields[] = {
+	{ "mw", DG_JSON_NUMBER, offsetof(struct dg_power_rating, mw), .min = 1e-3, .max = 1e6,
+	  .missing = RATING_NEEDS },
+	{ "ohm", DG_JSON_NUMBER, offsetof(struct dg_power_rating, ohm), .min = 1e-3, .max = 1e6,
+	  .missing = RATING_NEEDS },
+	{ NULL },
+};
 
-	if ((res = dg_json_enter_object(ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "mw") == 0) {
-			if ((res = once(ctx, &seen, 1, at, key)) == 0)
-				res = dg_json_number(ctx, key, v, vlen, 1e-3, 1e6, &r->mw);
-		} else if (strcmp(k, "ohm") == 0) {
-			if ((res = once(ctx, &seen, 2, at, key)) == 0)
-				res = dg_json_number(ctx, key, v, vlen, 1e-3, 1e6, &r->ohm);
-		} else {
-			res = dg_json_error(ctx, at, key, "unknown key (mw, ohm)");
-		}
-		if (res < 0)
-			return res;
-	}
-	if (res < 0)
-		return res;
-	if (seen != 3)
-		return dg_json_error(ctx, val, path, "a rating needs both mw and ohm");
-	return 0;
-}
+static const struct dg_json_object rating_object = {
+	.fields = rating_fields,
+	.key_size = 32,
+	.unknown = "unknown key (mw, ohm)",
+};
 
-static int parse_power(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
-		       const char *val, int len, struct dg_output *o)
+static int parse_power(const struct dg_json_value *jv, void *dst, void *aux)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_output *o = dst;
 	struct spa_json arr;
 	char path[256];
 	const char *v;
+	unsigned seen;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, it, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
 		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, key, &v, &vlen)) > 0) {
+	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
 		if (o->n_power == DG_MAX_RATINGS)
-			return dg_json_error(ctx, v, key, "more than %d ratings", DG_MAX_RATINGS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", key, o->n_power);
-		if ((res = parse_rating(ctx, &arr, path, v, vlen, &o->power[o->n_power])) < 0)
+			return dg_json_error(ctx, v, jv->key, "more than %d ratings",
+					     DG_MAX_RATINGS);
+		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, o->n_power);
+		res = dg_json_read_object(ctx, &arr, path, v, vlen, &rating_object,
+					  &o->power[o->n_power], NULL, &seen);
+		if (res < 0)
 			return res;
 		o->n_power++;
 	}
 	if (res == 0 && o->n_power == 0)
-		return dg_json_error(ctx, val, key, "empty list");
+		return dg_json_error(ctx, jv->val, jv->key, "empty list");
 	return res;
 }
 
 /* "estimated" names keys; they are checked against the object once it is read. */
-struct estimated_ref {
-	unsigned bit;
-	const char *at;
+struct estimated_refs {
+	struct {
+		unsigned bit;
+		const char *at;
+	} r[N_ESTIMATED];
+	size_t n;
 };
 
-static int parse_estimated(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
-			   const char *val, int len, struct estimated_ref *refs, size_t *n_refs)
+static int parse_estimated(const struct dg_json_value *jv, void *dst, void *aux)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	const char *key = jv->key;
+	struct estimated_refs *refs = aux;
 	struct spa_json arr;
 	char name[32];
 	const char *v;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, it, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, key, jv->val, jv->len, &arr)) < 0)
 		return res;
 	while ((res = dg_json_next_elem(ctx, &arr, key, &v, &vlen)) > 0) {
 		size_t i;
@@ -139,41 +122,76 @@ static int parse_estimated(struct dg_json_ctx *ctx, struct spa_json *it, const c
 			return dg_json_error(ctx, v, key,
 					     "\"%s\" is not a figure (vout-vrms, zout-ohm, power, "
 					     "crosstalk-db)", name);
-		if (*n_refs == N_ESTIMATED)
+		if (refs->n == N_ESTIMATED)
 			return dg_json_error(ctx, v, key, "\"%s\" listed twice", name);
-		for (size_t j = 0; j < *n_refs; j++)
-			if (refs[j].bit == 1u << i)
+		for (size_t j = 0; j < refs->n; j++)
+			if (refs->r[j].bit == 1u << i)
 				return dg_json_error(ctx, v, key, "\"%s\" listed twice", name);
-		refs[*n_refs].bit = 1u << i;
-		refs[*n_refs].at = v;
-		(*n_refs)++;
+		refs->r[refs->n].bit = 1u << i;
+		refs->r[refs->n].at = v;
+		refs->n++;
 	}
 	return res;
 }
 
-enum {
-	OUT_ID = 1 << 0,
-	OUT_VOUT = 1 << 1,
-	OUT_ZOUT = 1 << 2,
-	OUT_POWER = 1 << 3,
-	OUT_CROSSTALK = 1 << 4,
-	OUT_SOURCE = 1 << 5,
-	OUT_ESTIMATED = 1 << 6,
-	OUT_NOTE = 1 << 7,
+static int check_output_id(const struct dg_json_value *v, void *dst, void *aux)
+{
+	const char *id = dst;
+
+	if (dg_connector_from_id(id) == DG_CONNECTOR_UNKNOWN)
+		return dg_json_error(v->ctx, v->val, v->key,
+				     "unknown output id \"%s\" (se-3.5 se-6.35 bal-2.5 bal-4.4 "
+				     "bal-xlr4 bal-xlr3x2 line-rca line-xlr)", id);
+	return 0;
+}
+
+static int check_positive(const struct dg_json_value *v, void *dst, void *aux)
+{
+	if (*(const double *)dst <= 0.0)
+		return dg_json_error(v->ctx, v->val, v->key, "must be above 0");
+	return 0;
+}
+
+#define OUT_FIELD(m) offsetof(struct dg_db_output, out.m)
+
+/* In the order of the seen bits figure_seen_bit() returns. */
+enum { OUT_ID, OUT_VOUT, OUT_ZOUT, OUT_POWER, OUT_CROSSTALK };
+
+static const struct dg_json_field output_fields[] = {
+	[OUT_ID] = { "id", DG_JSON_STRING, OUT_FIELD(id), DG_ID_MAX, .check = check_output_id,
+		     .missing = "missing id" },
+	[OUT_VOUT] = { "vout-vrms", DG_JSON_NUMBER, OUT_FIELD(vout_vrms), .min = 0.0, .max = 50.0,
+		       .check = check_positive },
+	[OUT_ZOUT] = { "zout-ohm", DG_JSON_NUMBER, OUT_FIELD(zout_ohm), .min = 0.0,
+		       .max = 1000.0 },
+	[OUT_POWER] = { "power", .offset = offsetof(struct dg_db_output, out), .read = parse_power },
+	[OUT_CROSSTALK] = { "crosstalk-db", DG_JSON_NUMBER, OUT_FIELD(crosstalk_db),
+			    .min = -200.0, .max = 0.0 },
+	{ "source", DG_JSON_STRING, OUT_FIELD(source), DG_SOURCE_MAX, .empty = "empty source",
+	  .missing = "missing source (every figure needs one)" },
+	{ "estimated", .read = parse_estimated },
+	{ "note", DG_JSON_STRING, offsetof(struct dg_db_output, note), DG_SOURCE_MAX },
+	{ NULL },
 };
 
-/* Maps an estimated bit to the seen bit of its key. */
+static const struct dg_json_object output_object = {
+	.fields = output_fields,
+	.key_size = 32,
+	.unknown = "unknown key",
+};
+
+/* The seen bit of the key an estimated bit names. */
 static unsigned figure_seen_bit(unsigned est)
 {
 	switch (est) {
 	case DG_ESTIMATED_VOUT:
-		return OUT_VOUT;
+		return 1u << OUT_VOUT;
 	case DG_ESTIMATED_ZOUT:
-		return OUT_ZOUT;
+		return 1u << OUT_ZOUT;
 	case DG_ESTIMATED_POWER:
-		return OUT_POWER;
+		return 1u << OUT_POWER;
 	default:
-		return OUT_CROSSTALK;
+		return 1u << OUT_CROSSTALK;
 	}
 }
 
@@ -181,78 +199,22 @@ static int parse_output(struct dg_json_ctx *ctx, struct spa_json *arr, const cha
 			const char *val, int len, struct dg_db_output *d)
 {
 	struct dg_output *o = &d->out;
-	struct estimated_ref refs[N_ESTIMATED];
-	size_t n_refs = 0;
-	struct spa_json obj;
-	char k[32], key[256], id[DG_ID_MAX];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+	struct estimated_refs refs = { .n = 0 };
+	unsigned seen;
+	int res;
 
 	memset(d, 0, sizeof(*d));
 	dg_output_init(o, "");
-	if ((res = dg_json_enter_object(ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "id") == 0) {
-			if ((res = once(ctx, &seen, OUT_ID, at, key)) < 0 ||
-			    (res = dg_json_string(ctx, key, v, vlen, id, sizeof(id))) < 0)
-				return res;
-			if (dg_connector_from_id(id) == DG_CONNECTOR_UNKNOWN)
-				return dg_json_error(ctx, v, key,
-						     "unknown output id \"%s\" (se-3.5 se-6.35 "
-						     "bal-2.5 bal-4.4 bal-xlr4 bal-xlr3x2 line-rca "
-						     "line-xlr)", id);
-		} else if (strcmp(k, "vout-vrms") == 0) {
-			if ((res = once(ctx, &seen, OUT_VOUT, at, key)) == 0)
-				res = dg_json_number(ctx, key, v, vlen, 0.0, 50.0, &o->vout_vrms);
-			if (res == 0 && o->vout_vrms <= 0.0)
-				res = dg_json_error(ctx, v, key, "must be above 0");
-		} else if (strcmp(k, "zout-ohm") == 0) {
-			if ((res = once(ctx, &seen, OUT_ZOUT, at, key)) == 0)
-				res = dg_json_number(ctx, key, v, vlen, 0.0, 1000.0, &o->zout_ohm);
-		} else if (strcmp(k, "power") == 0) {
-			if ((res = once(ctx, &seen, OUT_POWER, at, key)) == 0)
-				res = parse_power(ctx, &obj, key, v, vlen, o);
-		} else if (strcmp(k, "crosstalk-db") == 0) {
-			if ((res = once(ctx, &seen, OUT_CROSSTALK, at, key)) == 0)
-				res = dg_json_number(ctx, key, v, vlen, -200.0, 0.0,
-						     &o->crosstalk_db);
-		} else if (strcmp(k, "source") == 0) {
-			if ((res = once(ctx, &seen, OUT_SOURCE, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, o->source,
-						     sizeof(o->source));
-			if (res == 0 && !o->source[0])
-				res = dg_json_error(ctx, v, key, "empty source");
-		} else if (strcmp(k, "estimated") == 0) {
-			if ((res = once(ctx, &seen, OUT_ESTIMATED, at, key)) == 0)
-				res = parse_estimated(ctx, &obj, key, v, vlen, refs, &n_refs);
-		} else if (strcmp(k, "note") == 0) {
-			if ((res = once(ctx, &seen, OUT_NOTE, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, d->note, sizeof(d->note));
-		} else {
-			res = dg_json_error(ctx, at, key, "unknown key");
-		}
-		if (res < 0)
-			return res;
-	}
+	res = dg_json_read_object(ctx, arr, path, val, len, &output_object, d, &refs, &seen);
 	if (res < 0)
 		return res;
-	if (!(seen & OUT_ID))
-		return dg_json_error(ctx, val, path, "missing id");
-	if (!(seen & OUT_SOURCE))
-		return dg_json_error(ctx, val, path, "missing source (every figure needs one)");
-	for (size_t i = 0; i < n_refs; i++) {
-		if (!(seen & figure_seen_bit(refs[i].bit)))
-			return dg_json_error(ctx, refs[i].at, path,
+	for (size_t i = 0; i < refs.n; i++) {
+		if (!(seen & figure_seen_bit(refs.r[i].bit)))
+			return dg_json_error(ctx, refs.r[i].at, path,
 					     "estimated names a figure the output does not give");
-		d->estimated_mask |= refs[i].bit;
+		d->estimated_mask |= refs.r[i].bit;
 	}
-	snprintf(o->id, sizeof(o->id), "%s", id);
-	o->connector = dg_connector_from_id(id);
+	o->connector = dg_connector_from_id(o->id);
 	o->balanced = dg_connector_is_balanced(o->connector);
 	o->estimated = d->estimated_mask != 0;
 	return 0;
@@ -289,16 +251,17 @@ static int parse_output_id(struct dg_json_ctx *ctx, const char *key, const char 
 }
 
 /* An object of name = output id pairs: jack controls or selector items. */
-static int parse_output_map(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
-			    const char *val, int len, struct dg_db_name_output *map, size_t *n,
-			    size_t max, const char *what, struct refs *refs)
+static int parse_output_map(const struct dg_json_value *jv, struct dg_db_name_output *map,
+			    size_t *n, size_t max, const char *what, struct refs *refs)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	const char *path = jv->key;
 	struct spa_json obj;
 	char key[256];
 	const char *at, *v;
 	int vlen, res;
 
-	if ((res = dg_json_enter_object(ctx, it, path, val, len, &obj)) < 0)
+	if ((res = dg_json_enter_object(ctx, jv->obj, path, jv->val, jv->len, &obj)) < 0)
 		return res;
 	for (;;) {
 		char name[DG_NAME_MAX];
@@ -321,72 +284,61 @@ static int parse_output_map(struct dg_json_ctx *ctx, struct spa_json *it, const 
 	}
 }
 
-static int parse_items(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
-		       const char *val, int len, struct dg_db_selector *s, struct refs *refs)
+static int parse_jacks(const struct dg_json_value *v, void *dst, void *refs)
 {
-	int res = parse_output_map(ctx, it, path, val, len, s->items, &s->n_items,
-				   DG_MAX_SELECTOR_VALUES, "items", refs);
+	struct dg_db_entry *e = dst;
+
+	return parse_output_map(v, e->jacks, &e->n_jacks, DG_MAX_JACKS, "jacks", refs);
+}
+
+static int parse_items(const struct dg_json_value *v, void *dst, void *refs)
+{
+	struct dg_db_selector *s = dst;
+	int res = parse_output_map(v, s->items, &s->n_items, DG_MAX_SELECTOR_VALUES, "items",
+				   refs);
 
 	if (res == 0 && s->n_items == 0)
-		return dg_json_error(ctx, val, path, "no items");
+		return dg_json_error(v->ctx, v->val, v->key, "no items");
 	return res;
 }
 
-static int parse_selector(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,
-			  const char *val, int len, struct dg_db_selector *s, struct refs *refs)
-{
-	struct spa_json obj;
-	char k[32], key[256];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+#define SELECTOR_NEEDS "a selector needs control and items"
 
-	memset(s, 0, sizeof(*s));
-	if ((res = dg_json_enter_object(ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "control") == 0) {
-			if ((res = once(ctx, &seen, 1, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, s->control,
-						     sizeof(s->control));
-			if (res == 0 && !s->control[0])
-				res = dg_json_error(ctx, v, key, "empty control name");
-		} else if (strcmp(k, "items") == 0) {
-			if ((res = once(ctx, &seen, 2, at, key)) == 0)
-				res = parse_items(ctx, &obj, key, v, vlen, s, refs);
-		} else {
-			res = dg_json_error(ctx, at, key, "unknown key (control, items)");
-		}
-		if (res < 0)
-			return res;
-	}
-	if (res < 0)
-		return res;
-	if (seen != 3)
-		return dg_json_error(ctx, val, path, "a selector needs control and items");
-	return 0;
-}
+static const struct dg_json_field selector_fields[] = {
+	{ "control", DG_JSON_STRING, offsetof(struct dg_db_selector, control), DG_NAME_MAX,
+	  .empty = "empty control name", .missing = SELECTOR_NEEDS },
+	{ "items", .read = parse_items, .missing = SELECTOR_NEEDS },
+	{ NULL },
+};
 
-static int parse_selectors(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
-			   const char *val, int len, struct dg_db_entry *e, struct refs *refs)
+static const struct dg_json_object selector_object = {
+	.fields = selector_fields,
+	.key_size = 32,
+	.unknown = "unknown key (control, items)",
+};
+
+static int parse_selectors(const struct dg_json_value *jv, void *dst, void *refs)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_db_entry *e = dst;
 	struct spa_json arr;
 	char path[256];
 	const char *v;
+	unsigned seen;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, it, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
 		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, key, &v, &vlen)) > 0) {
+	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
+		struct dg_db_selector *s = &e->selectors[e->n_selectors];
+
 		if (e->n_selectors == DG_MAX_SELECTORS)
-			return dg_json_error(ctx, v, key, "more than %d selectors",
+			return dg_json_error(ctx, v, jv->key, "more than %d selectors",
 					     DG_MAX_SELECTORS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", key, e->n_selectors);
-		res = parse_selector(ctx, &arr, path, v, vlen, &e->selectors[e->n_selectors],
-				     refs);
+		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, e->n_selectors);
+		memset(s, 0, sizeof(*s));
+		res = dg_json_read_object(ctx, &arr, path, v, vlen, &selector_object, s, refs,
+					  &seen);
 		if (res < 0)
 			return res;
 		e->n_selectors++;
@@ -394,22 +346,24 @@ static int parse_selectors(struct dg_json_ctx *ctx, struct spa_json *it, const c
 	return res;
 }
 
-static int parse_outputs(struct dg_json_ctx *ctx, struct spa_json *it, const char *key,
-			 const char *val, int len, struct dg_db_entry *e)
+static int parse_outputs(const struct dg_json_value *jv, void *dst, void *aux)
 {
+	struct dg_json_ctx *ctx = jv->ctx;
+	struct dg_db_entry *e = dst;
 	struct spa_json arr;
 	char path[256];
 	const char *v;
 	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, it, key, val, len, &arr)) < 0)
+	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
 		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, key, &v, &vlen)) > 0) {
+	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
 		struct dg_db_output *o = &e->outputs[e->n_outputs];
 
 		if (e->n_outputs == DG_MAX_OUTPUTS)
-			return dg_json_error(ctx, v, key, "more than %d outputs", DG_MAX_OUTPUTS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", key, e->n_outputs);
+			return dg_json_error(ctx, v, jv->key, "more than %d outputs",
+					     DG_MAX_OUTPUTS);
+		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, e->n_outputs);
 		if ((res = parse_output(ctx, &arr, path, v, vlen, o)) < 0)
 			return res;
 		for (size_t i = 0; i < e->n_outputs; i++)
@@ -419,83 +373,50 @@ static int parse_outputs(struct dg_json_ctx *ctx, struct spa_json *it, const cha
 		e->n_outputs++;
 	}
 	if (res == 0 && e->n_outputs == 0)
-		return dg_json_error(ctx, val, key, "a device needs at least one output");
+		return dg_json_error(ctx, jv->val, jv->key, "a device needs at least one output");
 	return res;
 }
 
-enum {
-	E_VENDOR = 1 << 0,
-	E_MODEL = 1 << 1,
-	E_MATCH = 1 << 2,
-	E_SOURCE = 1 << 3,
-	E_JACKS = 1 << 4,
-	E_SELECTORS = 1 << 5,
-	E_OUTPUTS = 1 << 6,
-	E_NOTE = 1 << 7,
+/* Checked, not kept: the note is for people reading the file. */
+static int parse_note(const struct dg_json_value *v, void *dst, void *aux)
+{
+	char note[DG_SOURCE_MAX];
+
+	return dg_json_string(v->ctx, v->key, v->val, v->len, note, sizeof(note));
+}
+
+#define ENTRY_FIELD(m) offsetof(struct dg_db_entry, m)
+
+static const struct dg_json_field entry_fields[] = {
+	{ "vendor", DG_JSON_STRING, ENTRY_FIELD(vendor), DG_NAME_MAX, .empty = "empty name",
+	  .missing = "missing vendor" },
+	{ "model", DG_JSON_STRING, ENTRY_FIELD(model), DG_NAME_MAX, .empty = "empty name",
+	  .missing = "missing model" },
+	{ "match", .offset = ENTRY_FIELD(match), .read = dg_json_match_field,
+	  .missing = "missing match" },
+	{ "source", DG_JSON_STRING, ENTRY_FIELD(source), DG_SOURCE_MAX, .empty = "empty source",
+	  .missing = "missing source (where the match comes from)" },
+	{ "jacks", .read = parse_jacks },
+	{ "selectors", .read = parse_selectors },
+	{ "outputs", .read = parse_outputs, .missing = "missing outputs" },
+	{ "note", .read = parse_note },
+	{ NULL },
+};
+
+static const struct dg_json_object entry_object = {
+	.fields = entry_fields,
+	.key_size = 32,
+	.unknown = "unknown key",
 };
 
 static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,
 		       const char *val, int len, struct dg_db_entry *e, struct refs *refs)
 {
-	struct spa_json obj;
-	char k[32], key[256], note[DG_SOURCE_MAX];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+	unsigned seen;
+	int res = dg_json_read_object(ctx, arr, path, val, len, &entry_object, e, refs, &seen);
 
-	if ((res = dg_json_enter_object(ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "vendor") == 0 || strcmp(k, "model") == 0) {
-			char *dst = k[0] == 'v' ? e->vendor : e->model;
-
-			if ((res = once(ctx, &seen, k[0] == 'v' ? E_VENDOR : E_MODEL, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, dst, DG_NAME_MAX);
-			if (res == 0 && !*dst)
-				res = dg_json_error(ctx, v, key, "empty name");
-		} else if (strcmp(k, "match") == 0) {
-			if ((res = once(ctx, &seen, E_MATCH, at, key)) == 0)
-				res = dg_json_match(ctx, &obj, key, v, vlen, &e->match);
-		} else if (strcmp(k, "source") == 0) {
-			if ((res = once(ctx, &seen, E_SOURCE, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, e->source,
-						     sizeof(e->source));
-			if (res == 0 && !e->source[0])
-				res = dg_json_error(ctx, v, key, "empty source");
-		} else if (strcmp(k, "jacks") == 0) {
-			if ((res = once(ctx, &seen, E_JACKS, at, key)) == 0)
-				res = parse_output_map(ctx, &obj, key, v, vlen, e->jacks, &e->n_jacks,
-						       DG_MAX_JACKS, "jacks", refs);
-		} else if (strcmp(k, "selectors") == 0) {
-			if ((res = once(ctx, &seen, E_SELECTORS, at, key)) == 0)
-				res = parse_selectors(ctx, &obj, key, v, vlen, e, refs);
-		} else if (strcmp(k, "outputs") == 0) {
-			if ((res = once(ctx, &seen, E_OUTPUTS, at, key)) == 0)
-				res = parse_outputs(ctx, &obj, key, v, vlen, e);
-		} else if (strcmp(k, "note") == 0) {
-			if ((res = once(ctx, &seen, E_NOTE, at, key)) == 0)
-				res = dg_json_string(ctx, key, v, vlen, note, sizeof(note));
-		} else {
-			res = dg_json_error(ctx, at, key, "unknown key");
-		}
-		if (res < 0)
-			return res;
-	}
 	if (res < 0)
 		return res;
-	if (!(seen & E_VENDOR))
-		return dg_json_error(ctx, val, path, "missing vendor");
-	if (!(seen & E_MODEL))
-		return dg_json_error(ctx, val, path, "missing model");
-	if (!(seen & E_MATCH))
-		return dg_json_error(ctx, val, path, "missing match");
-	if (!(seen & E_SOURCE))
-		return dg_json_error(ctx, val, path, "missing source (where the match comes from)");
-	if (!(seen & E_OUTPUTS))
-		return dg_json_error(ctx, val, path, "missing outputs");
 	for (size_t i = 0; i < refs->n; i++) {
 		size_t j;
 

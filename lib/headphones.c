@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include <spa/utils/json.h>
 
 #include "headphones.h"
-#include "json-read.h"
+#include "json-fields.h"
 #include "load-swap.h"
 
 #define DG_SENSITIVITY_MIN 40.0
@@ -95,100 +96,86 @@ static int db_push(struct dg_headphone_db *db, const struct dg_headphone_entry *
 	return 0;
 }
 
-static bool valid_id(const char *id)
+static int check_id(const struct dg_json_value *v, void *id, void *aux)
 {
-	if (!*id)
-		return false;
-	for (; *id; id++)
-		if (!(islower((unsigned char)*id) || isdigit((unsigned char)*id) || *id == '-'))
-			return false;
-	return true;
+	const char *s = id;
+
+	if (!*s)
+		goto bad;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+			goto bad;
+	return 0;
+bad:
+	return dg_json_error(v->ctx, v->val, v->key, "\"%s\" is not an id ([a-z0-9-]+)",
+			     (const char *)id);
 }
 
-enum { HAS_ID = 1, HAS_NAME = 2, HAS_IMPEDANCE = 4, HAS_SENS = 8, HAS_SOURCE = 16 };
+static int parse_sensitivity(const struct dg_json_value *v, void *hp, void *aux)
+{
+	char buf[64];
+	int res = dg_json_string(v->ctx, v->key, v->val, v->len, buf, sizeof(buf));
+
+	if (res == 0 && dg_parse_sensitivity(buf, hp) < 0)
+		return dg_json_error(v->ctx, v->val, v->key,
+				     "expected \"<number>dB/V\" or \"<number>dB/mW\" (%g .. %g), "
+				     "got \"%s\"", DG_SENSITIVITY_MIN, DG_SENSITIVITY_MAX, buf);
+	return res;
+}
+
+static int parse_confidence(const struct dg_json_value *v, void *confidence, void *aux)
+{
+	size_t i, n = sizeof(confidence_names) / sizeof(confidence_names[0]);
+	char buf[64];
+	int res = dg_json_string(v->ctx, v->key, v->val, v->len, buf, sizeof(buf));
+
+	if (res < 0)
+		return res;
+	for (i = 0; i < n; i++)
+		if (strcmp(buf, confidence_names[i]) == 0)
+			break;
+	if (i == n)
+		return dg_json_error(v->ctx, v->val, v->key,
+				     "expected high, medium, low or measured, got \"%s\"", buf);
+	*(enum dg_confidence *)confidence = (enum dg_confidence)i;
+	return 0;
+}
+
+#define ENTRY_FIELD(m) offsetof(struct dg_headphone_entry, m)
+
+static const struct dg_json_field entry_fields[] = {
+	{ "id", DG_JSON_STRING, ENTRY_FIELD(hp.id), DG_NAME_MAX, .check = check_id,
+	  .missing = "missing id" },
+	{ "name", DG_JSON_STRING, ENTRY_FIELD(hp.name), DG_NAME_MAX, .empty = "empty name",
+	  .missing = "missing name" },
+	{ "type", DG_JSON_STRING, ENTRY_FIELD(type), DG_NAME_MAX },
+	{ "impedance-ohm", DG_JSON_NUMBER, ENTRY_FIELD(hp.impedance_ohm), .min = 1.0,
+	  .max = 100000.0, .missing = "missing impedance-ohm" },
+	{ "sensitivity", .offset = ENTRY_FIELD(hp), .read = parse_sensitivity,
+	  .missing = "missing sensitivity" },
+	{ "confidence", .offset = ENTRY_FIELD(confidence), .read = parse_confidence },
+	{ "source", DG_JSON_STRING, ENTRY_FIELD(source), DG_SOURCE_MAX, .empty = "empty source",
+	  .missing = "missing source (every figure needs one)" },
+	{ "note", DG_JSON_STRING, ENTRY_FIELD(note), DG_SOURCE_MAX },
+	{ NULL },
+};
+
+/* A key given again replaces the earlier value here, as it always has in these files. */
+static const struct dg_json_object entry_object = {
+	.fields = entry_fields,
+	.key_size = 64,
+	.unknown = "unknown key",
+	.repeat = true,
+};
 
 static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,
 		       const char *val, int len, struct dg_headphone_entry *e)
 {
-	struct spa_json obj;
-	char k[64], key[256], buf[64];
-	const char *at, *v;
-	unsigned seen = 0;
-	int vlen, res;
+	unsigned seen;
 
 	memset(e, 0, sizeof(*e));
 	e->confidence = DG_CONFIDENCE_LOW;
-	if ((res = dg_json_enter_object(ctx, arr, path, val, len, &obj)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &obj, path, k, sizeof(k), &at)) > 0) {
-		dg_json_path(key, sizeof(key), "%s.%s", path, k);
-		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "id") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, e->hp.id, sizeof(e->hp.id));
-			if (res == 0 && !valid_id(e->hp.id))
-				res = dg_json_error(ctx, v, key, "\"%s\" is not an id ([a-z0-9-]+)",
-						    e->hp.id);
-			seen |= HAS_ID;
-		} else if (strcmp(k, "name") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, e->hp.name, sizeof(e->hp.name));
-			if (res == 0 && !e->hp.name[0])
-				res = dg_json_error(ctx, v, key, "empty name");
-			seen |= HAS_NAME;
-		} else if (strcmp(k, "type") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, e->type, sizeof(e->type));
-		} else if (strcmp(k, "impedance-ohm") == 0) {
-			res = dg_json_number(ctx, key, v, vlen, 1.0, 100000.0, &e->hp.impedance_ohm);
-			seen |= HAS_IMPEDANCE;
-		} else if (strcmp(k, "sensitivity") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, buf, sizeof(buf));
-			if (res == 0 && dg_parse_sensitivity(buf, &e->hp) < 0)
-				res = dg_json_error(ctx, v, key,
-						    "expected \"<number>dB/V\" or \"<number>dB/mW\" "
-						    "(%g .. %g), got \"%s\"",
-						    DG_SENSITIVITY_MIN, DG_SENSITIVITY_MAX, buf);
-			seen |= HAS_SENS;
-		} else if (strcmp(k, "confidence") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, buf, sizeof(buf));
-			if (res == 0) {
-				size_t i, n = sizeof(confidence_names) / sizeof(confidence_names[0]);
-
-				for (i = 0; i < n; i++)
-					if (strcmp(buf, confidence_names[i]) == 0)
-						break;
-				if (i == n)
-					res = dg_json_error(ctx, v, key,
-							    "expected high, medium, low or measured, "
-							    "got \"%s\"", buf);
-				else
-					e->confidence = (enum dg_confidence)i;
-			}
-		} else if (strcmp(k, "source") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, e->source, sizeof(e->source));
-			if (res == 0 && !e->source[0])
-				res = dg_json_error(ctx, v, key, "empty source");
-			seen |= HAS_SOURCE;
-		} else if (strcmp(k, "note") == 0) {
-			res = dg_json_string(ctx, key, v, vlen, e->note, sizeof(e->note));
-		} else {
-			res = dg_json_error(ctx, at, key, "unknown key");
-		}
-		if (res < 0)
-			return res;
-	}
-	if (res < 0)
-		return res;
-	if (!(seen & HAS_ID))
-		return dg_json_error(ctx, val, path, "missing id");
-	if (!(seen & HAS_NAME))
-		return dg_json_error(ctx, val, path, "missing name");
-	if (!(seen & HAS_IMPEDANCE))
-		return dg_json_error(ctx, val, path, "missing impedance-ohm");
-	if (!(seen & HAS_SENS))
-		return dg_json_error(ctx, val, path, "missing sensitivity");
-	if (!(seen & HAS_SOURCE))
-		return dg_json_error(ctx, val, path, "missing source (every figure needs one)");
-	return 0;
+	return dg_json_read_object(ctx, arr, path, val, len, &entry_object, e, NULL, &seen);
 }
 
 static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char *val, int len,

@@ -2,12 +2,13 @@
 /* dacguard: the match on a USB device (lib/usb-match.h). */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <spa/utils/json.h>
 
-#include "json-read.h"
+#include "json-fields.h"
 #include "usb-match.h"
 
 static int hex4(const char *s, uint16_t *out, bool *upper)
@@ -30,25 +31,25 @@ static int hex4(const char *s, uint16_t *out, bool *upper)
 	return 0;
 }
 
-static int parse_usb(struct dg_json_ctx *ctx, const char *key, const char *val, int len,
-		     struct dg_match *m)
+static int parse_usb(const struct dg_json_value *v, void *dst, void *aux)
 {
+	struct dg_match *m = dst;
 	char s[16];
 	bool upper = false, any;
 	size_t n;
 	int res;
 
-	if ((res = dg_json_string(ctx, key, val, len, s, sizeof(s))) < 0)
+	if ((res = dg_json_string(v->ctx, v->key, v->val, v->len, s, sizeof(s))) < 0)
 		return res;
 	n = strlen(s);
 	any = n == 6 && s[5] == '*';
 	if (!(n == 9 || any) || s[4] != ':' || hex4(s, &m->vid, &upper) < 0 ||
 	    (!any && hex4(s + 5, &m->pid, &upper) < 0))
-		return dg_json_error(ctx, val, key,
+		return dg_json_error(v->ctx, v->val, v->key,
 				     "expected \"vvvv:pppp\" or \"vvvv:*\" (4 hex digits), got \"%s\"",
 				     s);
 	if (upper)
-		return dg_json_error(ctx, val, key, "use lowercase hex, got \"%s\"", s);
+		return dg_json_error(v->ctx, v->val, v->key, "use lowercase hex, got \"%s\"", s);
 	m->has_usb = true;
 	m->any_pid = any;
 	if (any)
@@ -56,40 +57,34 @@ static int parse_usb(struct dg_json_ctx *ctx, const char *key, const char *val, 
 	return 0;
 }
 
+static const struct dg_json_field match_fields[] = {
+	{ "usb", .read = parse_usb, .missing = "missing usb = \"vvvv:pppp\"" },
+	{ "product", DG_JSON_STRING, offsetof(struct dg_match, product), DG_NAME_MAX,
+	  .empty = "empty glob" },
+	{ "manufacturer", DG_JSON_STRING, offsetof(struct dg_match, manufacturer), DG_NAME_MAX,
+	  .empty = "empty glob" },
+	{ NULL },
+};
+
+static const struct dg_json_object match_object = {
+	.fields = match_fields,
+	.key_size = 64,
+	.unknown = "unknown key (usb, product, manufacturer)",
+	.repeat = true,
+};
+
 int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
 		  int len, struct dg_match *m)
 {
-	struct spa_json sub;
-	char k[64], path[256];
-	const char *at, *v;
-	int vlen, res;
+	unsigned seen;
 
 	memset(m, 0, sizeof(*m));
-	if ((res = dg_json_enter_object(ctx, it, key, val, len, &sub)) < 0)
-		return res;
-	while ((res = dg_json_next_key(ctx, &sub, key, k, sizeof(k), &at)) > 0) {
-		dg_json_path(path, sizeof(path), "%s.%s", key, k);
-		if ((res = dg_json_next_value(ctx, &sub, path, at, &v, &vlen)) < 0)
-			return res;
-		if (strcmp(k, "usb") == 0) {
-			res = parse_usb(ctx, path, v, vlen, m);
-		} else if (strcmp(k, "product") == 0 || strcmp(k, "manufacturer") == 0) {
-			char *dst = k[0] == 'p' ? m->product : m->manufacturer;
+	return dg_json_read_object(ctx, it, key, val, len, &match_object, m, NULL, &seen);
+}
 
-			res = dg_json_string(ctx, path, v, vlen, dst, DG_NAME_MAX);
-			if (res == 0 && !*dst)
-				res = dg_json_error(ctx, v, path, "empty glob");
-		} else {
-			res = dg_json_error(ctx, at, path, "unknown key (usb, product, manufacturer)");
-		}
-		if (res < 0)
-			return res;
-	}
-	if (res < 0)
-		return res;
-	if (!m->has_usb)
-		return dg_json_error(ctx, val, key, "missing usb = \"vvvv:pppp\"");
-	return 0;
+int dg_json_match_field(const struct dg_json_value *v, void *match, void *aux)
+{
+	return dg_json_match(v->ctx, v->obj, v->key, v->val, v->len, match);
 }
 
 bool dg_match_device(const struct dg_match *m, uint16_t vid, uint16_t pid,

@@ -12,6 +12,7 @@
 #include "model.h"
 
 struct dg_json_ctx;
+struct dg_json_value;
 struct spa_json;
 
 struct dg_match {
@@ -36,3 +37,6 @@ void dg_match_format(const struct dg_match *m, char *buf, size_t size);
  * { usb = "vvvv:pppp" | "vvvv:*" (lowercase hex only), product = glob, manufacturer = glob }. */
 int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
 		  int len, struct dg_match *m);
+/* The same as a field reader of a dg_json_object (lib/json-fields.h): match is the struct
+ * dg_match the field names. */
+int dg_json_match_field(const struct dg_json_value *v, void *match, void *aux);

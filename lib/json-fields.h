@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* dacguard: an object read key by key against a table of the keys it may hold. Every
+ * loader's objects share one walk: a key not in the table, a key given twice and a key
+ * that is missing are reported the same way everywhere, naming the key's path. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json-read.h"
+
+/* The value of one key, as a field's reader gets it. */
+struct dg_json_value {
+	struct dg_json_ctx *ctx;
+	struct spa_json *obj;    /* the object being read: a nested value is entered from it */
+	const char *key;         /* the key's path, as messages name it */
+	const char *val;
+	int len;
+};
+
+enum dg_json_kind {
+	DG_JSON_CUSTOM = 0,      /* read() does it all */
+	DG_JSON_NUMBER,          /* a double at offset, within min .. max */
+	DG_JSON_STRING,          /* a char[size] at offset */
+	DG_JSON_BOOL,            /* a bool at offset: a bare true or false */
+};
+
+/* dst: the record plus the field's offset; aux: what the caller passed along. */
+typedef int (*dg_json_read_fn)(const struct dg_json_value *v, void *dst, void *aux);
+
+struct dg_json_field {
+	const char *name;        /* NULL ends the table */
+	enum dg_json_kind kind;
+	size_t offset;
+	size_t size;             /* DG_JSON_STRING */
+	double min, max;         /* DG_JSON_NUMBER */
+	const char *empty;       /* DG_JSON_STRING: the error for "", NULL when "" is fine */
+	dg_json_read_fn check;   /* typed kinds: a check after the read, may be NULL */
+	dg_json_read_fn read;    /* DG_JSON_CUSTOM */
+	const char *missing;     /* the error when the key is absent; NULL: optional */
+};
+
+struct dg_json_object {
+	const struct dg_json_field *fields;
+	size_t key_size;         /* a key of this many bytes or more is "too long" (<= 64) */
+	const char *unknown;     /* the error for a key not in fields */
+	bool repeat;             /* a key may come again and the last one wins (else "given twice") */
+};
+
+/* Reads the keys of obj, which is entered already, to its end. path names obj ("" at the top
+ * level, where a key's path is the key). *seen gets bit i for fields[i]. Returns 0 or the
+ * first error (reported). */
+int dg_json_read_fields(struct dg_json_ctx *ctx, struct spa_json *obj, const char *path,
+			const struct dg_json_object *o, void *record, void *aux, unsigned *seen);
+/* Enters the object val (the value of path, from it), reads its keys and reports the first
+ * missing one at val. */
+int dg_json_read_object(struct dg_json_ctx *ctx, struct spa_json *it, const char *path,
+			const char *val, int len, const struct dg_json_object *o, void *record,
+			void *aux, unsigned *seen);
+
+/* A bare true or false, nothing else (no "true", no 1). */
+int dg_json_bool(struct dg_json_ctx *ctx, const char *key, const char *val, int len, bool *out);
