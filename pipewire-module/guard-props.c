@@ -5,6 +5,7 @@
  * nothing; no write takes the ceiling above the hard ceiling. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,32 +21,52 @@
 #define PW_LOG_TOPIC_DEFAULT dg_mod_topic
 
 
-enum prop_kind { PROP_FLOAT, PROP_STRING, PROP_BOOL, PROP_INT };
+/* How a value is kept in struct guard, and so how it is published. */
+enum prop_kind {
+	PROP_DOUBLE, /* double, published as a Float */
+	PROP_FLOAT,
+	PROP_STRING, /* a char array */
+	PROP_MODE,   /* enum dg_mode, published by name */
+	PROP_BOOL,   /* int32_t */
+	PROP_INT,    /* int32_t */
+};
 
 struct prop_desc {
 	const char *key;
 	enum prop_kind kind;
+	size_t offset; /* of the value in struct guard */
 	bool writable;
 	const char *description;
 };
 
+#define AT(member) offsetof(struct guard, member)
+
 static const struct prop_desc prop_descs[] = {
-    {"dacguard.ceiling-db", PROP_FLOAT, true, "Gain ceiling (dBFS)"},
-    {"dacguard.hard-ceiling-db", PROP_FLOAT, false, "Hard ceiling (dBFS, read-only)"},
-    {"dacguard.output", PROP_STRING, true, "Output in use (id)"},
+    {"dacguard.ceiling-db", PROP_DOUBLE, AT(state.ceiling_db), true, "Gain ceiling (dBFS)"},
+    {"dacguard.hard-ceiling-db", PROP_DOUBLE, AT(state.hard_ceiling_db), false,
+     "Hard ceiling (dBFS, read-only)"},
+    {"dacguard.output", PROP_STRING, AT(state.output), true, "Output in use (id)"},
     /* a string, not a choice: a choice's values must all have one size (spa/pod/pod.h),
      * which strings do not, and a malformed one breaks every reader of the node's params */
-    {"dacguard.mode", PROP_STRING, true, "Output mode: single-ended, balanced or unknown"},
-    {"dacguard.headphone", PROP_STRING, true, "Headphone profile"},
-    {"dacguard.output-ceilings", PROP_STRING, true,
+    {"dacguard.mode", PROP_MODE, AT(state.mode), true,
+     "Output mode: single-ended, balanced or unknown"},
+    {"dacguard.headphone", PROP_STRING, AT(headphone), true, "Headphone profile"},
+    {"dacguard.output-ceilings", PROP_STRING, AT(table_json), true,
      "Ceiling per output (JSON object: output id -> dBFS)"},
-    {"dacguard.peak-db", PROP_FLOAT, false, "Output peak (dBFS, read-only)"},
-    {"dacguard.gain-reduction-db", PROP_FLOAT, false, "Limiter gain reduction (dB, read-only)"},
-    {"dacguard.correlation", PROP_FLOAT, false, "L/R correlation (read-only)"},
-    {"dacguard.imbalance-db", PROP_FLOAT, false, "L/R imbalance (dB, read-only)"},
-    {"dacguard.crosstalk-db", PROP_FLOAT, false, "Crosstalk estimate (dB, read-only)"},
-    {"dacguard.polarity-inverted", PROP_BOOL, false, "Polarity inverted (read-only)"},
-    {"dacguard.dead-channel", PROP_INT, false, "Dead channel: -1 none, 0 L, 1 R (read-only)"},
+    {"dacguard.peak-db", PROP_FLOAT, AT(published.peak_db), false,
+     "Output peak (dBFS, read-only)"},
+    {"dacguard.gain-reduction-db", PROP_FLOAT, AT(published.gain_reduction_db), false,
+     "Limiter gain reduction (dB, read-only)"},
+    {"dacguard.correlation", PROP_FLOAT, AT(published.correlation), false,
+     "L/R correlation (read-only)"},
+    {"dacguard.imbalance-db", PROP_FLOAT, AT(published.imbalance_db), false,
+     "L/R imbalance (dB, read-only)"},
+    {"dacguard.crosstalk-db", PROP_FLOAT, AT(published.crosstalk_db), false,
+     "Crosstalk estimate (dB, read-only)"},
+    {"dacguard.polarity-inverted", PROP_BOOL, AT(published.polarity_inverted), false,
+     "Polarity inverted (read-only)"},
+    {"dacguard.dead-channel", PROP_INT, AT(published.dead_channel), false,
+     "Dead channel: -1 none, 0 L, 1 R (read-only)"},
 };
 
 size_t guard_n_prop_infos(void)
@@ -61,87 +82,99 @@ static const struct prop_desc *find_prop(const char *key)
 	return NULL;
 }
 
-static struct spa_pod *build_prop_info(struct guard *g, struct spa_pod_builder *b,
-				       const struct prop_desc *p)
+static void build_value(const struct guard *g, struct spa_pod_builder *b,
+			const struct prop_desc *p)
 {
-	struct spa_pod_frame f[2];
+	const void *v = (const char *) g + p->offset;
 
-	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_PropInfo, SPA_PARAM_PropInfo);
-	spa_pod_builder_add(b, SPA_PROP_INFO_name, SPA_POD_String(p->key),
-			    SPA_PROP_INFO_description, SPA_POD_String(p->description), 0);
-	spa_pod_builder_prop(b, SPA_PROP_INFO_type, 0);
+	switch (p->kind) {
+	case PROP_DOUBLE:
+		spa_pod_builder_float(b, (float) *(const double *) v);
+		break;
+	case PROP_FLOAT:
+		spa_pod_builder_float(b, *(const float *) v);
+		break;
+	case PROP_STRING:
+		spa_pod_builder_string(b, v);
+		break;
+	case PROP_MODE:
+		spa_pod_builder_string(b, dg_mode_to_string(*(const enum dg_mode *) v));
+		break;
+	case PROP_BOOL:
+		spa_pod_builder_bool(b, *(const int32_t *) v != 0);
+		break;
+	case PROP_INT:
+		spa_pod_builder_int(b, *(const int32_t *) v);
+		break;
+	}
+}
+
+/* The type of a Prop is given by a default value: the ceiling a range up to the hard
+ * ceiling, the table as it stands, the others an empty value of their type. */
+static void build_prop_type(struct guard *g, struct spa_pod_builder *b, const struct prop_desc *p)
+{
+	struct spa_pod_frame f;
+
 	if (spa_streq(p->key, "dacguard.ceiling-db")) {
-		spa_pod_builder_push_choice(b, &f[1], SPA_CHOICE_Range, 0);
+		spa_pod_builder_push_choice(b, &f, SPA_CHOICE_Range, 0);
 		spa_pod_builder_float(b, g->state.ceiling_db);
 		spa_pod_builder_float(b, MIN_CEILING_DB);
 		spa_pod_builder_float(b, g->state.hard_ceiling_db);
-		spa_pod_builder_pop(b, &f[1]);
-	} else if (spa_streq(p->key, "dacguard.output-ceilings")) {
-		spa_pod_builder_string(b, g->table_json);
-	} else {
-		switch (p->kind) {
-		case PROP_FLOAT:
-			spa_pod_builder_float(b, 0.0f);
-			break;
-		case PROP_STRING:
-			spa_pod_builder_string(b, "");
-			break;
-		case PROP_BOOL:
-			spa_pod_builder_bool(b, false);
-			break;
-		case PROP_INT:
-			spa_pod_builder_push_choice(b, &f[1], SPA_CHOICE_Range, 0);
-			spa_pod_builder_int(b, -1);
-			spa_pod_builder_int(b, -1);
-			spa_pod_builder_int(b, 1);
-			spa_pod_builder_pop(b, &f[1]);
-			break;
-		}
+		spa_pod_builder_pop(b, &f);
+		return;
 	}
-	spa_pod_builder_prop(b, SPA_PROP_INFO_params, 0);
-	spa_pod_builder_bool(b, true);
-	return spa_pod_builder_pop(b, &f[0]);
+	if (spa_streq(p->key, "dacguard.output-ceilings")) {
+		build_value(g, b, p);
+		return;
+	}
+	switch (p->kind) {
+	case PROP_DOUBLE:
+	case PROP_FLOAT:
+		spa_pod_builder_float(b, 0.0f);
+		break;
+	case PROP_STRING:
+	case PROP_MODE:
+		spa_pod_builder_string(b, "");
+		break;
+	case PROP_BOOL:
+		spa_pod_builder_bool(b, false);
+		break;
+	case PROP_INT:
+		spa_pod_builder_push_choice(b, &f, SPA_CHOICE_Range, 0);
+		spa_pod_builder_int(b, -1);
+		spa_pod_builder_int(b, -1);
+		spa_pod_builder_int(b, 1);
+		spa_pod_builder_pop(b, &f);
+		break;
+	}
 }
 
 struct spa_pod *guard_build_prop_info(struct guard *g, struct spa_pod_builder *b, size_t i)
 {
-	return build_prop_info(g, b, &prop_descs[i]);
+	const struct prop_desc *p = &prop_descs[i];
+	struct spa_pod_frame f;
+
+	spa_pod_builder_push_object(b, &f, SPA_TYPE_OBJECT_PropInfo, SPA_PARAM_PropInfo);
+	spa_pod_builder_add(b, SPA_PROP_INFO_name, SPA_POD_String(p->key),
+			    SPA_PROP_INFO_description, SPA_POD_String(p->description), 0);
+	spa_pod_builder_prop(b, SPA_PROP_INFO_type, 0);
+	build_prop_type(g, b, p);
+	spa_pod_builder_prop(b, SPA_PROP_INFO_params, 0);
+	spa_pod_builder_bool(b, true);
+	return spa_pod_builder_pop(b, &f);
 }
 
 struct spa_pod *guard_build_props(struct guard *g, struct spa_pod_builder *b)
 {
-	const struct meters *m = &g->published;
 	struct spa_pod_frame f[2];
 
 	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
 	spa_pod_builder_prop(b, SPA_PROP_params, 0);
 	spa_pod_builder_push_struct(b, &f[1]);
-	spa_pod_builder_string(b, "dacguard.ceiling-db");
-	spa_pod_builder_float(b, g->state.ceiling_db);
-	spa_pod_builder_string(b, "dacguard.hard-ceiling-db");
-	spa_pod_builder_float(b, g->state.hard_ceiling_db);
-	spa_pod_builder_string(b, "dacguard.output");
-	spa_pod_builder_string(b, g->state.output);
-	spa_pod_builder_string(b, "dacguard.mode");
-	spa_pod_builder_string(b, dg_mode_to_string(g->state.mode));
-	spa_pod_builder_string(b, "dacguard.headphone");
-	spa_pod_builder_string(b, g->headphone);
-	spa_pod_builder_string(b, "dacguard.output-ceilings");
-	spa_pod_builder_string(b, g->table_json);
-	spa_pod_builder_string(b, "dacguard.peak-db");
-	spa_pod_builder_float(b, m->peak_db);
-	spa_pod_builder_string(b, "dacguard.gain-reduction-db");
-	spa_pod_builder_float(b, m->gain_reduction_db);
-	spa_pod_builder_string(b, "dacguard.correlation");
-	spa_pod_builder_float(b, m->correlation);
-	spa_pod_builder_string(b, "dacguard.imbalance-db");
-	spa_pod_builder_float(b, m->imbalance_db);
-	spa_pod_builder_string(b, "dacguard.crosstalk-db");
-	spa_pod_builder_float(b, m->crosstalk_db);
-	spa_pod_builder_string(b, "dacguard.polarity-inverted");
-	spa_pod_builder_bool(b, m->polarity_inverted != 0);
-	spa_pod_builder_string(b, "dacguard.dead-channel");
-	spa_pod_builder_int(b, m->dead_channel);
+	for (size_t i = 0; i < SPA_N_ELEMENTS(prop_descs); i++) {
+		spa_pod_builder_string(b, prop_descs[i].key);
+		build_value(g, b, &prop_descs[i]);
+	}
 	spa_pod_builder_pop(b, &f[1]);
 	return spa_pod_builder_pop(b, &f[0]);
 }
