@@ -14,6 +14,7 @@
  * output is truncated toward zero, so a guarded sample never rounds up past the ceiling. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,17 @@ static int get_db(snd_config_t *n, const char *id, double *out)
 	return 0;
 }
 
+/* Keys any PCM definition may hold; alsa-lib keeps its own test for them private. */
+static bool generic_key(const char *id)
+{
+	static const char *const keys[] = {"comment", "type", "hint"};
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (strcmp(id, keys[k]) == 0)
+			return true;
+	return false;
+}
+
 /* alsa-lib looks the entry point up by name; the prototype keeps -Wmissing-prototypes quiet. */
 int SND_PCM_PLUGIN_ENTRY(dacguard)(snd_pcm_t **pcmp, const char *name, snd_config_t *root,
 				   snd_config_t *conf, snd_pcm_stream_t stream, int mode);
@@ -260,28 +272,22 @@ SND_PCM_PLUGIN_DEFINE_FUNC(dacguard)
 		snd_config_t *n = snd_config_iterator_entry(i);
 		const char *id;
 
-		if (snd_config_get_id(n, &id) < 0)
-			continue;
-		if (strcmp(id, "comment") == 0 || strcmp(id, "type") == 0 ||
-		    strcmp(id, "hint") == 0)
+		if (snd_config_get_id(n, &id) < 0 || generic_key(id))
 			continue;
 		if (strcmp(id, "slave") == 0) {
 			slave = n;
-			continue;
+			err = 0;
+		} else if (strcmp(id, "ceiling_db") == 0) {
+			err = get_db(n, id, &ceiling);
+		} else if (strcmp(id, "hard_ceiling_db") == 0) {
+			err = get_db(n, id, &hard);
+		} else {
+			/* A typo must not leave a limit unset. */
+			SNDERR("dacguard: unknown field %s", id);
+			err = -EINVAL;
 		}
-		if (strcmp(id, "ceiling_db") == 0) {
-			if ((err = get_db(n, id, &ceiling)) < 0)
-				return err;
-			continue;
-		}
-		if (strcmp(id, "hard_ceiling_db") == 0) {
-			if ((err = get_db(n, id, &hard)) < 0)
-				return err;
-			continue;
-		}
-		/* A typo must not leave a limit unset. */
-		SNDERR("dacguard: unknown field %s", id);
-		return -EINVAL;
+		if (err < 0)
+			return err;
 	}
 	if (!slave) {
 		SNDERR("dacguard: no slave.pcm defined");
