@@ -48,36 +48,36 @@ static int check_headphone(const struct dg_json_value *v, void *id, void *parser
 	return 0;
 }
 
-/* A list of application.process.binary names: non-empty strings without '/'. */
-static int parse_exempt(const struct dg_json_value *jv, void *dst, void *aux)
+/* application.process.binary names: non-empty strings without '/'. */
+static int parse_exempt_name(const struct dg_json_value *elem, size_t i, void *config, void *aux)
 {
-	struct dg_json_ctx *ctx = jv->ctx;
-	struct dg_config *cfg = dst;
-	struct spa_json arr;
-	char path[64];
-	const char *v;
-	int vlen, res;
+	char *name = ((struct dg_config *)config)->hide_raw_sink_exempt[i];
+	int res = dg_json_string(elem->ctx, elem->key, elem->val, elem->len, name, DG_NAME_MAX);
 
-	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
+	if (res < 0)
 		return res;
-	cfg->n_hide_raw_sink_exempt = 0;
-	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
-		char *name = cfg->hide_raw_sink_exempt[cfg->n_hide_raw_sink_exempt];
+	if (!name[0])
+		return dg_json_error(elem->ctx, elem->val, elem->key, "empty name");
+	if (strchr(name, '/'))
+		return dg_json_error(elem->ctx, elem->val, elem->key,
+				     "a binary name, not a path (application.process.binary)");
+	return 0;
+}
 
-		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, cfg->n_hide_raw_sink_exempt);
-		if (cfg->n_hide_raw_sink_exempt == DG_CONF_MAX_EXEMPT)
-			return dg_json_error(ctx, v, path, "more than %d names",
-					     DG_CONF_MAX_EXEMPT);
-		if ((res = dg_json_string(ctx, path, v, vlen, name, DG_NAME_MAX)) < 0)
-			return res;
-		if (!name[0])
-			return dg_json_error(ctx, v, path, "empty name");
-		if (strchr(name, '/'))
-			return dg_json_error(ctx, v, path,
-					     "a binary name, not a path (application.process.binary)");
-		cfg->n_hide_raw_sink_exempt++;
-	}
-	return res;
+static const struct dg_json_list exempt_list = {
+	.what = "names",
+	.max = DG_CONF_MAX_EXEMPT,
+	.count_at_elem = true,
+	.read = parse_exempt_name,
+};
+
+/* A later file's list replaces an earlier one's. */
+static int parse_exempt(const struct dg_json_value *v, void *config, void *aux)
+{
+	struct dg_config *cfg = config;
+
+	cfg->n_hide_raw_sink_exempt = 0;
+	return dg_json_read_list(v, &exempt_list, &cfg->n_hide_raw_sink_exempt, cfg, aux);
 }
 
 static const struct dg_json_field output_fields[] = {
@@ -160,34 +160,31 @@ static const struct dg_json_object device_object = {
 	.unknown = "unknown key (match, mode, outputs, hide-raw-sink)",
 };
 
-static int parse_devices(const struct dg_json_value *jv, void *dst, void *p)
+static int parse_device(const struct dg_json_value *elem, size_t i, void *config, void *p)
 {
-	struct dg_json_ctx *ctx = jv->ctx;
-	struct dg_config *cfg = dst;
-	struct spa_json arr;
-	char path[64];
-	const char *v;
+	struct dg_conf_device *dev = &((struct dg_config *)config)->devices[i];
 	unsigned seen;
-	int vlen, res;
+	int res;
 
-	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
-		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
-		struct dg_conf_device *dev = &cfg->devices[cfg->n_devices];
-
-		if (cfg->n_devices == DG_CONF_MAX_DEVICES)
-			return dg_json_error(ctx, v, jv->key, "more than %d devices",
-					     DG_CONF_MAX_DEVICES);
-		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, cfg->n_devices);
-		memset(dev, 0, sizeof(*dev));
-		res = dg_json_read_object(ctx, &arr, path, v, vlen, &device_object, dev, p, &seen);
-		if (res < 0)
-			return res;
-		dev->has_mode = seen & 1u << DEV_MODE;
-		dev->has_hide_raw_sink = seen & 1u << DEV_HIDE_RAW_SINK;
-		cfg->n_devices++;
-	}
+	memset(dev, 0, sizeof(*dev));
+	res = dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
+				  &device_object, dev, p, &seen);
+	dev->has_mode = seen & 1u << DEV_MODE;
+	dev->has_hide_raw_sink = seen & 1u << DEV_HIDE_RAW_SINK;
 	return res;
+}
+
+static const struct dg_json_list device_list = {
+	.what = "devices",
+	.max = DG_CONF_MAX_DEVICES,
+	.read = parse_device,
+};
+
+static int parse_devices(const struct dg_json_value *v, void *config, void *p)
+{
+	struct dg_config *cfg = config;
+
+	return dg_json_read_list(v, &device_list, &cfg->n_devices, cfg, p);
 }
 
 /* The hard ceiling is root's: a user's file may only lower it. */
@@ -332,22 +329,11 @@ const struct dg_conf_device *dg_config_find_device(const struct dg_config *cfg, 
 						   uint16_t pid, const char *manufacturer,
 						   const char *product)
 {
-	const struct dg_conf_device *best = NULL;
-	int best_score = -1;
-
-	for (size_t i = 0; cfg && i < cfg->n_devices; i++) {
-		const struct dg_conf_device *dev = &cfg->devices[i];
-		int score;
-
-		if (!dg_match_device(&dev->match, vid, pid, manufacturer, product))
-			continue;
-		score = dg_match_specificity(&dev->match);
-		if (score >= best_score) {
-			best = dev;
-			best_score = score;
-		}
-	}
-	return best;
+	if (!cfg)
+		return NULL;
+	return dg_match_best(cfg->devices, cfg->n_devices, sizeof(*cfg->devices),
+			     offsetof(struct dg_conf_device, match), vid, pid, manufacturer,
+			     product);
 }
 
 const struct dg_conf_output *dg_conf_device_find_output(const struct dg_conf_device *dev,

@@ -30,20 +30,7 @@ void dg_db_free(struct dg_db *db)
 	dg_db_init(db);
 }
 
-static int db_push(struct dg_db *db, const struct dg_db_entry *e)
-{
-	if (db->n == db->alloc) {
-		size_t alloc = db->alloc ? db->alloc * 2 : 16;
-		struct dg_db_entry *n = realloc(db->entries, alloc * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		db->entries = n;
-		db->alloc = alloc;
-	}
-	db->entries[db->n++] = *e;
-	return 0;
-}
+DG_ENTRY_ARRAY_STATE(db_state, struct dg_db, dg_db_init, dg_db_free, NULL);
 
 #define RATING_NEEDS "a rating needs both mw and ohm"
 
@@ -61,32 +48,27 @@ static const struct dg_json_object rating_object = {
 	.unknown = "unknown key (mw, ohm)",
 };
 
-static int parse_power(const struct dg_json_value *jv, void *dst, void *aux)
+static int parse_rating(const struct dg_json_value *elem, size_t i, void *output, void *aux)
 {
-	struct dg_json_ctx *ctx = jv->ctx;
-	struct dg_output *o = dst;
-	struct spa_json arr;
-	char path[256];
-	const char *v;
+	struct dg_output *o = output;
 	unsigned seen;
-	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
-		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
-		if (o->n_power == DG_MAX_RATINGS)
-			return dg_json_error(ctx, v, jv->key, "more than %d ratings",
-					     DG_MAX_RATINGS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, o->n_power);
-		res = dg_json_read_object(ctx, &arr, path, v, vlen, &rating_object,
-					  &o->power[o->n_power], NULL, &seen);
-		if (res < 0)
-			return res;
-		o->n_power++;
-	}
-	if (res == 0 && o->n_power == 0)
-		return dg_json_error(ctx, jv->val, jv->key, "empty list");
-	return res;
+	return dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
+				   &rating_object, &o->power[i], NULL, &seen);
+}
+
+static const struct dg_json_list power_list = {
+	.what = "ratings",
+	.max = DG_MAX_RATINGS,
+	.empty = "empty list",
+	.read = parse_rating,
+};
+
+static int parse_power(const struct dg_json_value *v, void *output, void *aux)
+{
+	struct dg_output *o = output;
+
+	return dg_json_read_list(v, &power_list, &o->n_power, o, aux);
 }
 
 /* "estimated" names keys; they are checked against the object once it is read. */
@@ -317,64 +299,56 @@ static const struct dg_json_object selector_object = {
 	.unknown = "unknown key (control, items)",
 };
 
-static int parse_selectors(const struct dg_json_value *jv, void *dst, void *refs)
+static int parse_selector(const struct dg_json_value *elem, size_t i, void *entry, void *refs)
 {
-	struct dg_json_ctx *ctx = jv->ctx;
-	struct dg_db_entry *e = dst;
-	struct spa_json arr;
-	char path[256];
-	const char *v;
+	struct dg_db_selector *sel = &((struct dg_db_entry *)entry)->selectors[i];
 	unsigned seen;
-	int vlen, res;
 
-	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
-		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
-		struct dg_db_selector *s = &e->selectors[e->n_selectors];
-
-		if (e->n_selectors == DG_MAX_SELECTORS)
-			return dg_json_error(ctx, v, jv->key, "more than %d selectors",
-					     DG_MAX_SELECTORS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, e->n_selectors);
-		memset(s, 0, sizeof(*s));
-		res = dg_json_read_object(ctx, &arr, path, v, vlen, &selector_object, s, refs,
-					  &seen);
-		if (res < 0)
-			return res;
-		e->n_selectors++;
-	}
-	return res;
+	memset(sel, 0, sizeof(*sel));
+	return dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
+				   &selector_object, sel, refs, &seen);
 }
 
-static int parse_outputs(const struct dg_json_value *jv, void *dst, void *aux)
+static const struct dg_json_list selector_list = {
+	.what = "selectors",
+	.max = DG_MAX_SELECTORS,
+	.read = parse_selector,
+};
+
+static int parse_selectors(const struct dg_json_value *v, void *entry, void *refs)
 {
-	struct dg_json_ctx *ctx = jv->ctx;
-	struct dg_db_entry *e = dst;
-	struct spa_json arr;
-	char path[256];
-	const char *v;
-	int vlen, res;
+	struct dg_db_entry *e = entry;
 
-	if ((res = dg_json_enter_array(ctx, jv->obj, jv->key, jv->val, jv->len, &arr)) < 0)
+	return dg_json_read_list(v, &selector_list, &e->n_selectors, e, refs);
+}
+
+static int parse_output_elem(const struct dg_json_value *elem, size_t i, void *entry, void *aux)
+{
+	struct dg_db_entry *e = entry;
+	struct dg_db_output *o = &e->outputs[i];
+	int res = parse_output(elem->ctx, elem->obj, elem->key, elem->val, elem->len, o);
+
+	if (res < 0)
 		return res;
-	while ((res = dg_json_next_elem(ctx, &arr, jv->key, &v, &vlen)) > 0) {
-		struct dg_db_output *o = &e->outputs[e->n_outputs];
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(e->outputs[j].out.id, o->out.id) == 0)
+			return dg_json_error(elem->ctx, elem->val, elem->key,
+					     "duplicate output id \"%s\"", o->out.id);
+	return 0;
+}
 
-		if (e->n_outputs == DG_MAX_OUTPUTS)
-			return dg_json_error(ctx, v, jv->key, "more than %d outputs",
-					     DG_MAX_OUTPUTS);
-		dg_json_path(path, sizeof(path), "%s[%zu]", jv->key, e->n_outputs);
-		if ((res = parse_output(ctx, &arr, path, v, vlen, o)) < 0)
-			return res;
-		for (size_t i = 0; i < e->n_outputs; i++)
-			if (strcmp(e->outputs[i].out.id, o->out.id) == 0)
-				return dg_json_error(ctx, v, path, "duplicate output id \"%s\"",
-						     o->out.id);
-		e->n_outputs++;
-	}
-	if (res == 0 && e->n_outputs == 0)
-		return dg_json_error(ctx, jv->val, jv->key, "a device needs at least one output");
-	return res;
+static const struct dg_json_list output_list = {
+	.what = "outputs",
+	.max = DG_MAX_OUTPUTS,
+	.empty = "a device needs at least one output",
+	.read = parse_output_elem,
+};
+
+static int parse_outputs(const struct dg_json_value *v, void *entry, void *aux)
+{
+	struct dg_db_entry *e = entry;
+
+	return dg_json_read_list(v, &output_list, &e->n_outputs, e, aux);
 }
 
 /* Checked, not kept: the note is for people reading the file. */
@@ -460,7 +434,7 @@ static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char 
 		snprintf(e->file, sizeof(e->file), "%s", ctx->file ? ctx->file : "<string>");
 		dg_json_position(ctx, v, &e->line, &(int){ 0 });
 		if ((res = parse_entry(ctx, &arr, path, v, vlen, e, refs)) < 0 ||
-		    (res = db_push(out, e)) < 0)
+		    (res = db_state_push(out, e)) < 0)
 			break;
 	}
 out:
@@ -469,10 +443,8 @@ out:
 	return res;
 }
 
-DG_ENTRY_ARRAY_STATE(state_type, struct dg_db, dg_db_init, dg_db_free, db_push);
-
 static const struct dg_list_loader loader = {
-	.type = &state_type,
+	.type = &db_state,
 	.key = "devices",
 	.parse = parse_list,
 };
@@ -497,25 +469,10 @@ int dg_db_load(struct dg_db *db, const struct dg_paths *paths, struct dg_errors 
 const struct dg_db_entry *dg_db_match(const struct dg_db *db, uint16_t vid, uint16_t pid,
 				      const char *manufacturer, const char *product)
 {
-	const struct dg_db_entry *best = NULL;
-	int best_score = -1;
-
 	if (!db)
 		return NULL;
-	for (size_t i = 0; i < db->n; i++) {
-		const struct dg_db_entry *e = &db->entries[i];
-		int score;
-
-		if (!dg_match_device(&e->match, vid, pid, manufacturer, product))
-			continue;
-		/* >= : among equals the one read last wins. */
-		score = dg_match_specificity(&e->match);
-		if (score >= best_score) {
-			best = e;
-			best_score = score;
-		}
-	}
-	return best;
+	return dg_match_best(db->entries, db->n, sizeof(*db->entries),
+			     offsetof(struct dg_db_entry, match), vid, pid, manufacturer, product);
 }
 
 void dg_db_entry_to_dac(const struct dg_db_entry *entry, struct dg_dac *out)

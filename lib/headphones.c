@@ -75,26 +75,16 @@ void dg_headphone_db_free(struct dg_headphone_db *db)
 	dg_headphone_db_init(db);
 }
 
-static int db_push(struct dg_headphone_db *db, const struct dg_headphone_entry *e)
+/* A later file's profile of the same id replaces the earlier one. */
+static bool same_id(const void *a, const void *b)
 {
-	for (size_t i = 0; i < db->n; i++) {
-		if (strcmp(db->entries[i].hp.id, e->hp.id) == 0) {
-			db->entries[i] = *e;
-			return 0;
-		}
-	}
-	if (db->n == db->alloc) {
-		size_t alloc = db->alloc ? db->alloc * 2 : 32;
-		struct dg_headphone_entry *n = realloc(db->entries, alloc * sizeof(*n));
+	const struct dg_headphone_entry *x = a, *y = b;
 
-		if (!n)
-			return -ENOMEM;
-		db->entries = n;
-		db->alloc = alloc;
-	}
-	db->entries[db->n++] = *e;
-	return 0;
+	return strcmp(x->hp.id, y->hp.id) == 0;
 }
+
+DG_ENTRY_ARRAY_STATE(hp_state, struct dg_headphone_db, dg_headphone_db_init,
+		     dg_headphone_db_free, same_id);
 
 static int check_id(const struct dg_json_value *v, void *id, void *aux)
 {
@@ -200,15 +190,13 @@ static int parse_list(struct dg_json_ctx *ctx, struct spa_json *top, const char 
 		for (size_t j = first; j < out->n; j++)
 			if (strcmp(out->entries[j].hp.id, e.hp.id) == 0)
 				return dg_json_error(ctx, v, path, "duplicate id \"%s\"", e.hp.id);
-		if ((res = db_push(out, &e)) < 0)
+		if ((res = hp_state_push(out, &e)) < 0)
 			return res;
 	}
 }
 
-DG_ENTRY_ARRAY_STATE(state_type, struct dg_headphone_db, dg_headphone_db_init, dg_headphone_db_free, db_push);
-
 static const struct dg_list_loader loader = {
-	.type = &state_type,
+	.type = &hp_state,
 	.key = "headphones",
 	.parse = parse_list,
 };

@@ -92,6 +92,7 @@ int dg_json_read_object(struct dg_json_ctx *ctx, struct spa_json *it, const char
 	struct spa_json obj;
 	int res;
 
+	*seen = 0;
 	if ((res = dg_json_enter_object(ctx, it, path, val, len, &obj)) < 0 ||
 	    (res = dg_json_read_fields(ctx, &obj, path, o, record, aux, seen)) < 0)
 		return res;
@@ -99,4 +100,28 @@ int dg_json_read_object(struct dg_json_ctx *ctx, struct spa_json *it, const char
 		if (o->fields[i].missing && !(*seen & 1u << i))
 			return dg_json_error(ctx, val, path, "%s", o->fields[i].missing);
 	return 0;
+}
+
+int dg_json_read_list(const struct dg_json_value *v, const struct dg_json_list *l, size_t *n,
+		      void *dst, void *aux)
+{
+	struct spa_json arr;
+	char path[256];
+	struct dg_json_value elem = { .ctx = v->ctx, .obj = &arr, .key = path };
+	int res;
+
+	if ((res = dg_json_enter_array(v->ctx, v->obj, v->key, v->val, v->len, &arr)) < 0)
+		return res;
+	while ((res = dg_json_next_elem(v->ctx, &arr, v->key, &elem.val, &elem.len)) > 0) {
+		dg_json_path(path, sizeof(path), "%s[%zu]", v->key, *n);
+		if (*n == l->max)
+			return dg_json_error(v->ctx, elem.val, l->count_at_elem ? path : v->key,
+					     "more than %zu %s", l->max, l->what);
+		if ((res = l->read(&elem, *n, dst, aux)) < 0)
+			return res;
+		(*n)++;
+	}
+	if (res == 0 && *n == 0 && l->empty)
+		return dg_json_error(v->ctx, v->val, v->key, "%s", l->empty);
+	return res;
 }

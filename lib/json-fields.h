@@ -58,5 +58,19 @@ int dg_json_read_object(struct dg_json_ctx *ctx, struct spa_json *it, const char
 			const char *val, int len, const struct dg_json_object *o, void *record,
 			void *aux, unsigned *seen);
 
+/* A list whose elements go into at most max slots of a record. */
+struct dg_json_list {
+	const char *what;        /* "ratings": "more than 8 ratings" */
+	size_t max;
+	bool count_at_elem;      /* "more than" names the element's path rather than the list's */
+	const char *empty;       /* the error for [], NULL when [] is fine */
+	/* Reads element i; elem->key is its path ("key[i]"), elem->obj the list. */
+	int (*read)(const struct dg_json_value *elem, size_t i, void *dst, void *aux);
+};
+
+/* Reads the list v, counting the elements read in *n (which continues from its value). */
+int dg_json_read_list(const struct dg_json_value *v, const struct dg_json_list *l, size_t *n,
+		      void *dst, void *aux);
+
 /* A bare true or false, nothing else (no "true", no 1). */
 int dg_json_bool(struct dg_json_ctx *ctx, const char *key, const char *val, int len, bool *out);

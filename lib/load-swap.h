@@ -4,8 +4,11 @@
  * away the last good state and never leaves it half-changed. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 #include "json-read.h"
@@ -21,9 +24,29 @@ struct dg_state_type {
 	void (*release)(void *state);
 };
 
-/* The dg_state_type `name` of a state struct T { E *entries; size_t n; ... } that has its own
- * init_fn(T *), free_fn(T *) and push_fn(T *, const E *): its copy pushes every entry. */
-#define DG_ENTRY_ARRAY_STATE(name, T, init_fn, free_fn, push_fn)                              \
+/* The dg_state_type `name` of a state struct T { E *entries; size_t n; size_t alloc; } with
+ * its own init_fn(T *) and free_fn(T *), and name##_push(T *, const E *), which appends an
+ * entry or, where same_fn(const E *, const E *) finds an equal one, replaces that. */
+#define DG_ENTRY_ARRAY_STATE(name, T, init_fn, free_fn, same_fn)                              \
+	static int name##_push(T *s, const void *e)                                           \
+	{                                                                                     \
+		bool (*same)(const void *, const void *) = same_fn;                           \
+		size_t i = same ? 0 : s->n;                                                   \
+		while (i < s->n && !same(&s->entries[i], e))                                  \
+			i++;                                                                  \
+		if (i == s->n && s->n == s->alloc) {                                          \
+			size_t alloc = s->alloc ? s->alloc * 2 : 16;                          \
+			void *grown = realloc(s->entries, alloc * sizeof(*s->entries));       \
+			if (!grown)                                                           \
+				return -ENOMEM;                                               \
+			s->entries = grown;                                                   \
+			s->alloc = alloc;                                                     \
+		}                                                                             \
+		memcpy(&s->entries[i], e, sizeof(*s->entries));                               \
+		if (i == s->n)                                                                \
+			s->n++;                                                               \
+		return 0;                                                                     \
+	}                                                                                     \
 	static void name##_init(void *s)                                                      \
 	{                                                                                     \
 		init_fn(s);                                                                   \
@@ -37,7 +60,7 @@ struct dg_state_type {
 		const T *add = src;                                                           \
 		int res = 0;                                                                  \
 		for (size_t i = 0; i < add->n && res == 0; i++)                               \
-			res = push_fn(dst, &add->entries[i]);                                 \
+			res = name##_push(dst, &add->entries[i]);                             \
 		return res;                                                                   \
 	}                                                                                     \
 	static const struct dg_state_type name = {                                            \

@@ -104,6 +104,29 @@ int dg_match_specificity(const struct dg_match *m)
 	return (m->product[0] ? 4 : 0) + (m->any_pid ? 0 : 2) + (m->manufacturer[0] ? 1 : 0);
 }
 
+const void *dg_match_best(const void *items, size_t n, size_t stride, size_t match_offset,
+			  uint16_t vid, uint16_t pid, const char *manufacturer, const char *product)
+{
+	const char *best = NULL;
+	int best_score = -1;
+
+	for (size_t i = 0; items && i < n; i++) {
+		const char *item = (const char *)items + i * stride;
+		const struct dg_match *m = (const struct dg_match *)(item + match_offset);
+		int score;
+
+		if (!dg_match_device(m, vid, pid, manufacturer, product))
+			continue;
+		/* >= : among equals the one read last wins. */
+		score = dg_match_specificity(m);
+		if (score >= best_score) {
+			best = item;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
 void dg_match_format(const struct dg_match *m, char *buf, size_t size)
 {
 	int n;
