@@ -28,13 +28,10 @@ static void write_file(const char *path, const char *text)
 
 static void load_good(struct dg_db *db)
 {
-	char *data;
-	size_t len;
+	char *const files[] = { CORPUS "/good-devices.conf" };
 
 	dg_db_init(db);
-	DG_CHECK(dg_read_file(CORPUS "/good-devices.conf", &data, &len) == 0);
-	DG_CHECK_INT(dg_db_add_string(db, "good-devices.conf", data, len, NULL), 0);
-	free(data);
+	DG_CHECK_INT(dg_db_load_files(db, files, 1, NULL), 0);
 }
 
 static void test_values(void)
@@ -123,6 +120,15 @@ static void test_match(void)
 
 static void test_dirs(void)
 {
+	static const struct {
+		int dir;
+		const char *name, *model, *usb;
+	} files[] = {
+		{ 0, "10-x.conf", "ten", "1234:*" },
+		{ 1, "2-x.conf", "two", "1234:*" },
+		{ 0, "30-v.conf", "shipped", "abcd:0001" },
+		{ 1, "30-v.conf", "local", "abcd:0001" },
+	};
 	char root[] = "/tmp/dg-test-db-XXXXXX", path[PATH_MAX + 64], cmd[PATH_MAX];
 	struct dg_paths p = { 0 };
 	struct dg_db db;
@@ -138,18 +144,11 @@ static void test_dirs(void)
 	}
 	p.n = 2;
 	/* 10-x read after 2-x (strverscmp); 1/devices/30-v.conf replaces 0/devices/30-v.conf. */
-	snprintf(text, sizeof(text), ENTRY_FMT, "ten", "1234:*");
-	snprintf(path, sizeof(path), "%s/devices/10-x.conf", p.dirs[0]);
-	write_file(path, text);
-	snprintf(text, sizeof(text), ENTRY_FMT, "two", "1234:*");
-	snprintf(path, sizeof(path), "%s/devices/2-x.conf", p.dirs[1]);
-	write_file(path, text);
-	snprintf(text, sizeof(text), ENTRY_FMT, "shipped", "abcd:0001");
-	snprintf(path, sizeof(path), "%s/devices/30-v.conf", p.dirs[0]);
-	write_file(path, text);
-	snprintf(text, sizeof(text), ENTRY_FMT, "local", "abcd:0001");
-	snprintf(path, sizeof(path), "%s/devices/30-v.conf", p.dirs[1]);
-	write_file(path, text);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(text, sizeof(text), ENTRY_FMT, files[i].model, files[i].usb);
+		snprintf(path, sizeof(path), "%s/devices/%s", p.dirs[files[i].dir], files[i].name);
+		write_file(path, text);
+	}
 
 	dg_db_init(&db);
 	DG_CHECK_INT(dg_db_load(&db, &p, &errors), 0);
@@ -170,6 +169,13 @@ static void test_dirs(void)
 	DG_CHECK_STR(dg_db_match(&db, 0xabcd, 1, NULL, NULL)->model, "local");
 	DG_CHECK_INT(dg_db_add_string(&db, "bad", "devices = [ x ]", 15, &errors), -EINVAL);
 	DG_CHECK_INT(db.n, 3);
+	/* Not even the good entry before the bad one joins. */
+	snprintf(text, sizeof(text), "devices = [ { vendor = \"V\" model = \"good\" source = \"s\"\n"
+		 "  match = { usb = \"1234:0001\" } outputs = [ { id = \"se-3.5\" source = \"s\" } ] }\n"
+		 "  x ]\n");
+	DG_CHECK_INT(dg_db_add_string(&db, "partly", text, strlen(text), &errors), -EINVAL);
+	DG_CHECK_INT(db.n, 3);
+	DG_CHECK_STR(dg_db_match(&db, 0x1234, 1, NULL, NULL)->model, "ten");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	DG_CHECK_INT(system(cmd), 0);

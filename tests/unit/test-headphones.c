@@ -52,13 +52,10 @@ static void test_profiles(void)
 	const char *replace = "headphones = [ { id = \"moondrop-aria\" name = \"Aria 2\" "
 			      "impedance-ohm = 33 sensitivity = \"121dB/V\" source = \"m\" "
 			      "confidence = measured } ]";
-	char *data;
-	size_t len;
+	char *const files[] = { CORPUS "/good-headphones.conf" };
 
 	dg_headphone_db_init(&db);
-	DG_CHECK(dg_read_file(CORPUS "/good-headphones.conf", &data, &len) == 0);
-	DG_CHECK_INT(dg_headphone_db_add_string(&db, "hp", data, len, NULL), 0);
-	free(data);
+	DG_CHECK_INT(dg_headphone_db_load_files(&db, files, 1, NULL), 0);
 	DG_CHECK_INT(db.n, 3);
 	e = dg_headphone_db_find_entry(&db, "sennheiser-hd600");
 	DG_CHECK(e != NULL);
