@@ -219,6 +219,87 @@ e2e_wait_routing()
 	fi
 }
 
+# e2e_list [ARGS]: dacguardctl list --json in the testbed the daemon sees (the same
+# cards, the same configuration; ARGS such as --ctl NAME): the decision the shared
+# engine makes for each card, the state to assert on rather than the daemon's log
+e2e_list()
+{
+	UMOCKDEV_DIR=$E2E_UMOCKDEV_DIR umockdev-wrapper "$DG_DACGUARDCTL" list --json "$@"
+}
+
+# e2e_check_list WHAT FILTER [ARGS]: the JSON of e2e_list ARGS satisfies the jq FILTER,
+# or the test fails with WHAT; FILTER may use card(N) (card N's entry) and near(A; B)
+# (within 0.1 dB); a check
+e2e_check_list()
+{
+	local what=$1 filter=$2 out
+	shift 2
+	out=$(e2e_list "$@" 2>"$PW_SESSION_DIR/list.err") ||
+		pw_session_fail "dacguardctl list failed: $(cat "$PW_SESSION_DIR/list.err")"
+	if ! jq -e 'def near($a; $b): ($a - $b) * ($a - $b) <= 0.01;
+		def card($n): .[] | select(.card == $n); '"$filter" <<<"$out" >/dev/null; then
+		echo "$out" >&2
+		pw_session_fail "dacguardctl list does not show $what"
+	fi
+	pw_check_made "dacguardctl list shows $what"
+}
+
+# e2e_check_k3 OUTPUT MODE SOURCE [ARGS]: dacguardctl list decides OUTPUT in MODE (known
+# from SOURCE) for the K3 at that output's ceiling, and the guard's Props carry the
+# same output, mode and ceiling
+e2e_check_k3()
+{
+	local out=$1 mode=$2 src=$3 want
+	shift 3
+	want=$(e2e_expected "$out")
+	e2e_check_list "the K3 on $out, $mode ($src)" "card(1) | .output == \"$out\"
+		and .mode == \"$mode\" and .mode_source == \"$src\" and near(.ceiling_db; $want)" "$@"
+	pw_check_props "$GUARD_ID" "dacguard.output == \"$out\"" "dacguard.mode == \"$mode\"" \
+		"dacguard.ceiling-db <= $want + 0.1" "dacguard.ceiling-db >= $want - 0.1"
+}
+
+# e2e_make_signals: full-scale sine and square and +12 dBFS float overs, 1.5 s each,
+# as $PW_SESSION_DIR/{sine,square,sine+12}.wav
+e2e_make_signals()
+{
+	local d=$PW_SESSION_DIR
+	make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
+	make_wav "$d/square.wav" synth 1.5 square 441 gain -n 0
+	"$DG_WAV_PEAK" --scale 12 "$d/sine.wav" "$d/sine+12.wav"
+}
+
+# e2e_check_signals WANT SIG... : each SIG of e2e_make_signals, played into $GUARD,
+# reaches $DAC at WANT dBFS, nothing above, whole (E2E_SINK and E2E_TARGET instead of
+# $DAC and $GUARD when set)
+e2e_check_signals()
+{
+	local want=$1 sig t0 d=$PW_SESSION_DIR
+	shift
+	for sig in "$@"; do
+		t0=$(e2e_now_ms)
+		record_start "${E2E_SINK:-$DAC}" "$d/rec-$sig.wav"
+		play "$d/$sig.wav" "${E2E_TARGET:-$GUARD}"
+		record_stop
+		check_wav "$d/rec-$sig.wav" --max-db "$want" --expect-db "$want" --tolerance 1
+		check_intact "$d/$sig.wav" "$d/rec-$sig.wav" --gain-db "$want" --gain-slack 0.001
+		echo "# $sig: $(($(e2e_now_ms) - t0)) ms" >&2
+	done
+}
+
+# e2e_has_client BINARY: a client of the server runs BINARY (as the server sees it)
+e2e_has_client()
+{
+	_pw_dump | jq -e --arg b "$1" '.[] | select(.type == "PipeWire:Interface:Client")
+		| select(.info.props["application.process.binary"] == $b)' >/dev/null
+}
+
+# e2e_node_count NAME: how many nodes are named NAME
+e2e_node_count()
+{
+	_pw_dump | jq --arg n "$1" '[.[] | select(.type == "PipeWire:Interface:Node")
+		| select(.info.props["node.name"] == $n)] | length'
+}
+
 # float comparison within 0.1 dB
 e2e_close()
 {
@@ -309,10 +390,11 @@ e2e_mode_switch()
 	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1"
 	E2E_SWITCH_MS=$(($(e2e_now_ms) - t_sw))
 	pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $bal - 0.1"
-	[ "$(pw_param "$GUARD_ID" dacguard.output)" = bal-2.5 ] ||
-		pw_session_fail "output is '$(pw_param "$GUARD_ID" dacguard.output)'"
-	[ "$(pw_param "$GUARD_ID" dacguard.mode)" = balanced ] ||
-		pw_session_fail "mode is '$(pw_param "$GUARD_ID" dacguard.mode)'"
+	case $1 in
+	user) pw_check_props "$GUARD_ID" 'dacguard.output == "bal-2.5"' \
+		'dacguard.mode == "balanced"' ;;
+	config) e2e_check_k3 bal-2.5 balanced config ;;
+	esac
 	play_wait
 	record_stop
 	e2e_check_switch "$d/sine.wav" "$se" "$bal" "$f_sw"

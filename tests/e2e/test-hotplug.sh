@@ -14,12 +14,24 @@ daemon_start
 e2e_hotplug_k3 "$want"
 echo "# hotplug to guard at $want dBFS: $E2E_HOTPLUG_MS ms" >&2
 
-[ "$(pw_param "$GUARD_ID" dacguard.output)" = se-3.5 ] ||
-	pw_session_fail "output is '$(pw_param "$GUARD_ID" dacguard.output)'"
-[ "$(pw_param "$GUARD_ID" dacguard.mode)" = single-ended ] ||
-	pw_session_fail "mode is '$(pw_param "$GUARD_ID" dacguard.mode)'"
-[ "$(pw_param "$GUARD_ID" dacguard.headphone)" = "$HEADPHONE" ] ||
-	pw_session_fail "headphone is '$(pw_param "$GUARD_ID" dacguard.headphone)'"
+e2e_check_k3 se-3.5 single-ended config
+pw_check_props "$GUARD_ID" "dacguard.headphone == \"$HEADPHONE\""
+# every figure dacguardctl list prints for the K3's outputs: the database's, and
+# what lib/level makes of them (at 85 dB SPL, SPL at 0 dBFS = 85 - ceiling; the HD 600's
+# 300 ohm draw less than the rated power at 16 or 32 ohm: the voltage limits)
+bal=$(e2e_expected bal-2.5)
+e2e_check_list "the K3's outputs and their figures" "card(1) | .known
+	and .vendor_id == \"2972\" and .product_id == \"0047\" and .product == \"K3\"
+	and .model == \"K3 (2019)\" and .limited_by == \"voltage\"
+	and [.outputs[].id] == [\"se-3.5\", \"bal-2.5\"]
+	and (.outputs[0] | .balanced == false and near(.vout_vrms; 1.96)
+		and .power == [{mw: 120, ohm: 32}, {mw: 220, ohm: 16}]
+		and near(.ceiling_db; $want) and near(.spl_at_0dbfs; 85 - ($want))
+		and .limited_by == \"voltage\" and .headphone == \"$HEADPHONE\" and .candidate)
+	and (.outputs[1] | .balanced and near(.vout_vrms; 3.92) and .power == []
+		and near(.ceiling_db; $bal) and near(.spl_at_0dbfs; 85 - ($bal))
+		and .limited_by == \"voltage\" and .headphone == \"$HEADPHONE\"
+		and (.candidate | not))"
 pw_wait_linked "$GUARD.output" "$DAC"
 
 # a stream for the default sink, with no target of its own, plays through the guard
@@ -37,6 +49,5 @@ pw_wait_linked "$PW_AUDIO_NAME-play" "$GUARD"
 _pw_linked "$PW_AUDIO_NAME-play" "$DAC" && pw_session_fail "the stream is linked to the raw sink"
 kill "$_play_pid"
 
-[ -z "$(pw_node_id "dacguard.$DECOY")" ] || pw_session_fail "the decoy sink got a guard"
-daemon_log_has "dacguard.$DECOY" && pw_session_fail "the daemon acted on the decoy sink"
+pw_check "the decoy sink has no guard" eval '[ -z "$(pw_node_id "dacguard.$DECOY")" ]'
 echo "ok"

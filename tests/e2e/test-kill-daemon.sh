@@ -10,28 +10,26 @@ want=$(e2e_expected se-3.5)
 daemon_start
 e2e_hotplug_k3 "$want"
 pw_wait_linked "$GUARD.output" "$DAC"
+pidfile=$XDG_RUNTIME_DIR/dacguard/guard-$DAC.pid
+host=$(cat "$pidfile")
 kill -KILL "$_daemon_pid"
 wait "$_daemon_pid" 2>/dev/null || true
 _daemon_pid=
 
-pw_wait_for "the daemon's client to go" eval \
-	'! pw-dump -N | jq -e ".[] | select(.info.props[\"application.process.binary\"] == \"dacguardd\")"'
-id=$(pw_node_id "$GUARD")
-[ "$id" = "$GUARD_ID" ] || pw_session_fail "guard changed ($GUARD_ID -> '$id')"
-pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $want + 0.1"
+pw_wait_for "the daemon's client to go" eval '! e2e_has_client dacguardd'
+pw_check_eq "the guard's id" "$(pw_node_id "$GUARD")" "$GUARD_ID"
+pw_check_props "$GUARD_ID" "dacguard.ceiling-db <= $want + 0.1" \
+	"dacguard.ceiling-db >= $want - 0.1" 'dacguard.output == "se-3.5"'
+e2e_make_signals
+e2e_check_signals "$want" sine+12
 
-d=$PW_SESSION_DIR
-make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
-"$DG_WAV_PEAK" --scale 12 "$d/sine.wav" "$d/sine+12.wav"
-record_start "$DAC" "$d/rec.wav"
-play "$d/sine+12.wav"
-record_stop
-check_wav "$d/rec.wav" --max-db "$want" --expect-db "$want" --tolerance 1
-check_intact "$d/sine+12.wav" "$d/rec.wav" --gain-db "$want" --gain-slack 0.001
-
-# a new daemon (the card is present): takes the guard over, makes no host
+# a new daemon (the card is present): takes the guard over, makes no host. Its
+# takeover writes what the guard holds already, so no state shows when it is done:
+# its log line is the readiness to wait for; what it did not do is state.
 daemon_start
 daemon_wait_log "$GUARD \(id $GUARD_ID\): ceiling"
-daemon_log_has "started guard host" && pw_session_fail "a second guard host was started"
-[ "$(pw_node_id "$GUARD")" = "$GUARD_ID" ] || pw_session_fail "guard replaced"
+pw_check_eq "the nodes named $GUARD" "$(e2e_node_count "$GUARD")" 1
+pw_check_eq "the guard's id" "$(pw_node_id "$GUARD")" "$GUARD_ID"
+pw_check_eq "the guard host's pid" "$(cat "$pidfile")" "$host"
+pw_check "guard host $host still runs" kill -0 "$host"
 echo "ok"

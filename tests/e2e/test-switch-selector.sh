@@ -66,7 +66,9 @@ export ALSA_CONFIG_PATH=$d/asound.conf
 
 daemon_start --ctl dgtest
 e2e_hotplug_k3 "$se"
-daemon_wait_log '^card1 .* mode=single-ended\(selector\) \[Output Select=SE\] se-3\.5:'
+e2e_check_k3 se-3.5 single-ended selector --ctl dgtest
+e2e_check_list "the selector's setting" 'card(1) | .mode_control == "Output Select=SE"' \
+	--ctl dgtest
 pw_wait_linked "$GUARD.output" "$DAC"
 
 e2e_play_sine_at "$se"
@@ -78,11 +80,9 @@ ctl_select BAL
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1"
 ms=$(($(e2e_now_ms) - t_sw))
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $bal - 0.1"
-daemon_wait_log '^card1 .* mode=balanced\(selector\) \[Output Select=BAL\] bal-2\.5:'
-[ "$(pw_param "$GUARD_ID" dacguard.output)" = bal-2.5 ] ||
-	pw_session_fail "output is '$(pw_param "$GUARD_ID" dacguard.output)'"
-[ "$(pw_param "$GUARD_ID" dacguard.mode)" = balanced ] ||
-	pw_session_fail "mode is '$(pw_param "$GUARD_ID" dacguard.mode)'"
+e2e_check_k3 bal-2.5 balanced selector --ctl dgtest
+e2e_check_list "the selector's setting" 'card(1) | .mode_control == "Output Select=BAL"' \
+	--ctl dgtest
 play_wait
 record_stop
 e2e_check_switch "$d/sine.wav" "$se" "$bal" "$f_sw"

@@ -39,20 +39,6 @@ make_unknown()
 		pw_session_fail "the unknown device still looks like the K3"
 }
 
-# rec_start SINK FILE: records SINK's monitor. By object.serial: WirePlumber 0.4
-# looks a capture stream's target.object up by name among sources only, so a
-# sink named there is not found and the stream goes to the default sink (the K3's)
-rec_start()
-{
-	local serial
-	serial=$(pw_node_prop "$1" object.serial)
-	[ -n "$serial" ] || pw_session_fail "no object.serial on $1"
-	pw-record --target "$serial" --format f32 --rate 48000 --channels 2 \
-		-P '{ node.name = dg-e2e-record }' "$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
-	_record_pid=$!
-	pw_wait_linked "$1" dg-e2e-record
-}
-
 # the sink WirePlumber's ALSA monitor would make for it
 pw_session_add_sink "$UNK_SINK" "Mystery DAC Analog Stereo" usb \
 	api.alsa.card=2 alsa.card=2 api.alsa.path='"front:2"' \
@@ -70,21 +56,15 @@ tb_cmd hotplug "$d/unknown-dac.umockdev"
 id=$(pw_wait_node "$UNK_GUARD")
 pw_wait_prop "$id" dacguard.ceiling-db "<= $fallback + 0.1"
 pw_wait_prop "$id" dacguard.ceiling-db ">= $fallback - 0.1"
-echo "# unknown device hotplug to guard at the fallback $fallback dBFS: $(($(e2e_now_ms) - t0)) ms" >&2
-daemon_wait_log '^card2 "Acme Mystery DAC" 1209:dac0 unknown .*ceiling -?[0-9.]+ dB \(fallback\)'
-grep '^card2 ' "$_daemon_log" | sed 's/^/# decision: /' >&2
-[ -z "$(pw_node_id "$GUARD")" ] || pw_session_fail "the K3's sink got a guard"
+echo "# unknown device hotplug to guard at the fallback $fallback dBFS:" \
+	"$(($(e2e_now_ms) - t0)) ms" >&2
+e2e_check_list "the unknown card2 at the fallback ceiling" "card(2) | (.known | not)
+	and .vendor_id == \"1209\" and .product_id == \"dac0\" and .mode == \"unknown\"
+	and .limited_by == \"fallback\" and near(.ceiling_db; $fallback)"
+pw_check_props "$id" 'dacguard.mode == "unknown"'
+pw_check "the K3's sink has no guard" eval '[ -z "$(pw_node_id "$GUARD")" ]'
 pw_wait_linked "$UNK_GUARD.output" "$UNK_SINK"
 
-make_wav "$d/sine.wav" synth 1.5 sine 997 gain -n 0
-make_wav "$d/square.wav" synth 1.5 square 441 gain -n 0
-"$DG_WAV_PEAK" --scale 12 "$d/sine.wav" "$d/sine+12.wav"
-pw-dump -N > "$d/dump.json"; cp "$d/dump.json" /tmp/unk-dump.json
-for sig in sine square sine+12; do
-	rec_start "$UNK_SINK" "$d/rec-$sig.wav"
-	play "$d/$sig.wav" "$UNK_GUARD"
-	record_stop
-	check_wav "$d/rec-$sig.wav" --max-db "$fallback" --expect-db "$fallback" --tolerance 1
-	check_intact "$d/$sig.wav" "$d/rec-$sig.wav" --gain-db "$fallback"
-done
+e2e_make_signals
+E2E_SINK=$UNK_SINK E2E_TARGET=$UNK_GUARD e2e_check_signals "$fallback" sine square sine+12
 echo "ok"
