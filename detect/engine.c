@@ -321,8 +321,8 @@ static void on_diag(void *user, const struct dg_diag *d)
 	/* the event's level says "warning"; the line need not say it again */
 	plain.severity = DG_SEVERITY_ERROR;
 	dg_diag_format(&plain, line, sizeof(line));
-	report(user, d->severity == DG_SEVERITY_WARNING ? DG_ENGINE_WARNING : DG_ENGINE_ERROR,
-	       NULL, "%s", line);
+	report(user, d->severity == DG_SEVERITY_WARNING ? DG_ENGINE_WARNING : DG_ENGINE_ERROR, NULL,
+	       "%s", line);
 }
 
 int dg_engine_load_config(struct dg_engine *e)
