@@ -46,18 +46,74 @@ struct exp_terminal {
 	uint8_t name;
 };
 
+/* rates: 0-terminated, NULL for none (UAC2 keeps them in the clock source). */
 struct exp_stream {
 	uint8_t interface, alt, link;
 	uint32_t formats;
 	uint16_t format_tag;
 	uint8_t channels, subslot, bits;
-	uint32_t rates[8];
-	uint8_t n_rates;
+	const uint32_t *rates;
 	uint8_t ep;
 	enum dg_uac_sync sync;
 	uint16_t max_packet;
 	uint8_t feedback;
 };
+
+/* Short names keep one stream on one line of the tables below. */
+#define PCM      DG_UAC_FORMAT_PCM
+#define RAW      DG_UAC_FORMAT_RAW_DATA
+#define ASYNC    DG_UAC_SYNC_ASYNC
+#define ADAPTIVE DG_UAC_SYNC_ADAPTIVE
+
+/* A recording's device descriptor and where its audio control interface is. */
+struct exp_device {
+	const char *name;
+	long len;
+	uint16_t vid, pid, bcd;
+	uint8_t uac_version;
+	uint8_t ac_interface;
+};
+
+struct recording {
+	uint8_t b[MAX_BLOB];
+	long n;
+	struct dg_uac u;
+};
+
+/* Loads and parses a recording that must parse whole; false when it could not be read. */
+static bool parse_recording(const struct exp_device *d, struct recording *r)
+{
+	char err[256];
+
+	r->n = load(d->name, r->b);
+	DG_CHECK_INT(r->n, d->len);
+	if (r->n < 0)
+		return false;
+	DG_CHECK_INT(dg_uac_parse(r->b, (size_t) r->n, &r->u, err, sizeof(err)), 0);
+	DG_CHECK_INT(r->u.vendor_id, d->vid);
+	DG_CHECK_INT(r->u.product_id, d->pid);
+	DG_CHECK_INT(r->u.bcd_device, d->bcd);
+	DG_CHECK_INT(r->u.uac_version, d->uac_version);
+	DG_CHECK_INT(r->u.ac_interface, d->ac_interface);
+	return true;
+}
+
+/* The unit's source and the raw controls of each channel (master first). */
+static const struct dg_uac_feature_unit *check_feature_unit(const struct dg_uac *u, uint8_t id,
+							    uint8_t source,
+							    const uint32_t *raw, size_t n)
+{
+	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(u, id);
+
+	DG_CHECK(fu != NULL);
+	if (!fu)
+		return NULL;
+	DG_CHECK_INT(fu->source_id, source);
+	DG_CHECK_INT(fu->n_channels, n);
+	for (size_t i = 0; i < n && i < fu->n_channels; i++)
+		DG_CHECK_INT(fu->ch[i].raw, raw[i]);
+	return fu;
+}
 
 static void check_terminals(const struct dg_uac *u, const struct exp_terminal *e, size_t n)
 {
@@ -82,6 +138,8 @@ static void check_streams(const struct dg_uac *u, const struct exp_stream *e, si
 	DG_CHECK_INT(u->n_streams, n);
 	for (size_t i = 0; i < n && i < u->n_streams; i++) {
 		const struct dg_uac_stream *s = &u->streams[i];
+		size_t n_rates = 0;
+
 		DG_CHECK_INT(s->interface, e[i].interface);
 		DG_CHECK_INT(s->alt, e[i].alt);
 		if (e[i].alt == 0) {
@@ -97,8 +155,10 @@ static void check_streams(const struct dg_uac *u, const struct exp_stream *e, si
 		DG_CHECK_INT(s->subslot_size, e[i].subslot);
 		DG_CHECK_INT(s->bit_resolution, e[i].bits);
 		DG_CHECK(!s->rates_continuous);
-		DG_CHECK_INT(s->n_rates, e[i].n_rates);
-		for (size_t k = 0; k < e[i].n_rates && k < s->n_rates; k++)
+		while (e[i].rates && e[i].rates[n_rates])
+			n_rates++;
+		DG_CHECK_INT(s->n_rates, n_rates);
+		for (size_t k = 0; k < n_rates && k < s->n_rates; k++)
 			DG_CHECK_INT(s->rates[k], e[i].rates[k]);
 		DG_CHECK(s->has_endpoint);
 		DG_CHECK_INT(s->ep_address, e[i].ep);
@@ -108,326 +168,184 @@ static void check_streams(const struct dg_uac *u, const struct exp_stream *e, si
 	}
 }
 
+/* The Thesycon UAC2 firmware's terminals (Topping D50s, FiiO K3): USB streaming IT 2 through
+ * FU 10 to the speaker OT 20, both clocked by the selector 40. */
+static const struct exp_terminal thesycon_terminals[] = {
+	{ 2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6 },
+	{ 20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0 },
+};
+
 static void test_topping_d50s(void)
 {
-	static uint8_t b[MAX_BLOB];
-	struct dg_uac u;
-	char err[256];
-	long n = load("topping-d50s", b);
-
-	DG_CHECK_INT(n, 586);
-	if (n < 0)
-		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
-	DG_CHECK(u.complete);
-	DG_CHECK_INT(u.vendor_id, 0x152a);
-	DG_CHECK_INT(u.product_id, 0x8750);
-	DG_CHECK_INT(u.bcd_device, 0x0103);
-	DG_CHECK_INT(u.i_manufacturer, 1);
-	DG_CHECK_INT(u.i_product, 3);
-	DG_CHECK_INT(u.n_configurations, 2);
-	DG_CHECK_INT(u.config_value, 1);
-	DG_CHECK_INT(u.config_index, 0);
-	DG_CHECK_INT(u.uac_version, 2);
-	DG_CHECK_INT(u.bcd_adc, 0x0200);
-	DG_CHECK_INT(u.ac_interface, 0);
-	DG_CHECK(!u.badd);
-	DG_CHECK_INT(u.clamped, 0);
-
-	static const struct exp_terminal t[] = {
-	    {2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
-	    {20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
+	static const struct exp_device d = { "topping-d50s", 586, 0x152a, 0x8750, 0x0103, 2, 0 };
+	/* UAC2 rates live in the clock source, not in the descriptors. */
+	static const struct exp_stream s[] = {
+		{ .interface = 1, .alt = 0 },
+		{ 1, 1, 2, PCM, 0, 2, 4, 32, NULL, 0x01, ASYNC, 776, 0x81 },
+		{ 1, 2, 2, PCM, 0, 2, 4, 24, NULL, 0x01, ASYNC, 776, 0x81 },
+		{ 1, 3, 2, RAW, 0, 2, 4, 32, NULL, 0x01, ASYNC, 776, 0x81 },
 	};
-	check_terminals(&u, t, 2);
+	static const uint32_t raw[] = { 0x0f, 0, 0 };
+	static struct recording r;
+	const struct dg_uac_feature_unit *fu;
+	char err[256];
 
-	DG_CHECK_INT(u.n_feature_units, 1);
-	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 10);
-	DG_CHECK(fu != NULL);
+	if (!parse_recording(&d, &r))
+		return;
+	DG_CHECK(r.u.complete);
+	DG_CHECK_INT(r.u.i_manufacturer, 1);
+	DG_CHECK_INT(r.u.i_product, 3);
+	DG_CHECK_INT(r.u.n_configurations, 2);
+	DG_CHECK_INT(r.u.config_value, 1);
+	DG_CHECK_INT(r.u.config_index, 0);
+	DG_CHECK_INT(r.u.bcd_adc, 0x0200);
+	DG_CHECK(!r.u.badd);
+	DG_CHECK_INT(r.u.clamped, 0);
+	check_terminals(&r.u, thesycon_terminals, 2);
+
+	DG_CHECK_INT(r.u.n_feature_units, 1);
+	fu = check_feature_unit(&r.u, 10, 2, raw, 3);
 	if (fu) {
-		DG_CHECK_INT(fu->source_id, 2);
 		DG_CHECK_INT(fu->control_size, 4);
-		DG_CHECK_INT(fu->n_channels, 3);
-		DG_CHECK_INT(fu->ch[0].raw, 0x0f);
 		DG_CHECK_INT(fu->ch[0].mute, DG_UAC_CTL_READ_WRITE);
 		DG_CHECK_INT(fu->ch[0].volume, DG_UAC_CTL_READ_WRITE);
-		DG_CHECK_INT(fu->ch[1].raw, 0);
 		DG_CHECK_INT(fu->ch[2].volume, DG_UAC_CTL_NONE);
 	}
 
-	DG_CHECK_INT(u.n_clocks, 2);
-	DG_CHECK_INT(u.clocks[0].id, 41);
-	DG_CHECK_INT(u.clocks[0].kind, DG_UAC_CLOCK_SOURCE);
-	DG_CHECK_INT(u.clocks[0].attributes, 3);
-	DG_CHECK_INT(u.clocks[0].controls, 7);
-	DG_CHECK_INT(u.clocks[0].name, 9);
-	DG_CHECK_INT(u.clocks[1].id, 40);
-	DG_CHECK_INT(u.clocks[1].kind, DG_UAC_CLOCK_SELECTOR);
-	DG_CHECK_INT(u.clocks[1].n_inputs, 1);
-	DG_CHECK_INT(u.clocks[1].inputs[0], 41);
-	DG_CHECK_INT(u.clocks[1].controls, 3);
-	DG_CHECK_INT(u.clocks[1].name, 8);
+	DG_CHECK_INT(r.u.n_clocks, 2);
+	DG_CHECK_INT(r.u.clocks[0].id, 41);
+	DG_CHECK_INT(r.u.clocks[0].kind, DG_UAC_CLOCK_SOURCE);
+	DG_CHECK_INT(r.u.clocks[0].attributes, 3);
+	DG_CHECK_INT(r.u.clocks[0].controls, 7);
+	DG_CHECK_INT(r.u.clocks[0].name, 9);
+	DG_CHECK_INT(r.u.clocks[1].id, 40);
+	DG_CHECK_INT(r.u.clocks[1].kind, DG_UAC_CLOCK_SELECTOR);
+	DG_CHECK_INT(r.u.clocks[1].n_inputs, 1);
+	DG_CHECK_INT(r.u.clocks[1].inputs[0], 41);
+	DG_CHECK_INT(r.u.clocks[1].controls, 3);
+	DG_CHECK_INT(r.u.clocks[1].name, 8);
 
-	/* UAC2 rates live in the clock source, not in the descriptors: n_rates 0 */
-	static const struct exp_stream s[] = {
-	    {.interface = 1, .alt = 0},
-	    {1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
-	    {1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 24, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 776, 0x81},
-	    {1,
-	     3,
-	     2,
-	     DG_UAC_FORMAT_RAW_DATA,
-	     0,
-	     2,
-	     4,
-	     32,
-	     {0},
-	     0,
-	     0x01,
-	     DG_UAC_SYNC_ASYNC,
-	     776,
-	     0x81},
-	};
-	check_streams(&u, s, 4);
-	DG_CHECK(dg_uac_has_playback(&u));
-	DG_CHECK_STR(dg_uac_terminal_type_name(u.terminals[1].type), "Speaker");
+	check_streams(&r.u, s, 4);
+	DG_CHECK(dg_uac_has_playback(&r.u));
+	DG_CHECK_STR(dg_uac_terminal_type_name(r.u.terminals[1].type), "Speaker");
 
 	/* the variant by bConfigurationValue: 1 exists (both configs say 1), 2 does not */
-	DG_CHECK_INT(dg_uac_parse_config(b, (size_t) n, 1, &u, err, sizeof(err)), 0);
-	DG_CHECK_INT(dg_uac_parse_config(b, (size_t) n, 2, &u, err, sizeof(err)), -ENOENT);
+	DG_CHECK_INT(dg_uac_parse_config(r.b, (size_t) r.n, 1, &r.u, err, sizeof(err)), 0);
+	DG_CHECK_INT(dg_uac_parse_config(r.b, (size_t) r.n, 2, &r.u, err, sizeof(err)), -ENOENT);
 	DG_CHECK(strstr(err, "bConfigurationValue 2") != NULL);
 }
 
 static void test_fiio_e10(void)
 {
-	static uint8_t b[MAX_BLOB];
-	struct dg_uac u;
-	char err[256];
-	long n = load("fiio-e10", b);
-
-	DG_CHECK_INT(n, 404);
-	if (n < 0)
-		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
-	DG_CHECK_INT(u.vendor_id, 0x1852);
-	DG_CHECK_INT(u.product_id, 0x7022);
-	DG_CHECK_INT(u.bcd_device, 0x0001);
-	DG_CHECK_INT(u.uac_version, 1);
-	DG_CHECK_INT(u.bcd_adc, 0x0100);
-	DG_CHECK_INT(u.ac_interface, 1);
-
+	static const struct exp_device d = { "fiio-e10", 404, 0x1852, 0x7022, 0x0001, 1, 1 };
 	static const struct exp_terminal t[] = {
-	    {5, DG_UAC_TERMINAL_INPUT, 0x0605, 0, 0, 2, 0},
-	    {9, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
-	    {3, DG_UAC_TERMINAL_OUTPUT, 0x0605, 16, 0, 0, 0},
-	    {7, DG_UAC_TERMINAL_OUTPUT, 0x0101, 5, 0, 0, 0},
+		{ 5, DG_UAC_TERMINAL_INPUT, 0x0605, 0, 0, 2, 0 },
+		{ 9, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0 },
+		{ 3, DG_UAC_TERMINAL_OUTPUT, 0x0605, 16, 0, 0, 0 },
+		{ 7, DG_UAC_TERMINAL_OUTPUT, 0x0101, 5, 0, 0, 0 },
 	};
-	check_terminals(&u, t, 4);
+	static const uint32_t in[] = { 8000, 16000, 32000, 44100, 48000, 96000, 0 };
+	static const uint32_t out[] = { 32000, 44100, 48000, 96000, 0 };
+	static const uint32_t ac3[] = { 48000, 0 };
+	static const struct exp_stream s[] = {
+		{ .interface = 2, .alt = 0 },
+		{ 2, 1, 7, PCM, 1, 2, 2, 16, in, 0x82, ADAPTIVE, 388, 0 },
+		{ 2, 2, 7, PCM, 1, 2, 3, 24, in, 0x82, ADAPTIVE, 582, 0 },
+		{ .interface = 3, .alt = 0 },
+		{ 3, 1, 9, PCM, 1, 2, 2, 16, out, 0x03, ADAPTIVE, 388, 0 },
+		{ 3, 2, 9, PCM, 1, 2, 3, 24, out, 0x03, ADAPTIVE, 582, 0 },
+		/* IEC61937 AC-3 (wFormatTag 0x2001, Type III): no Type I bit */
+		{ 3, 3, 9, 0, 0x2001, 2, 2, 16, ac3, 0x03, ADAPTIVE, 192, 0 },
+	};
+	static const uint32_t raw[] = { 0x01, 0x02, 0x02 };
+	static struct recording r;
+	const struct dg_uac_feature_unit *fu;
+
+	if (!parse_recording(&d, &r))
+		return;
+	DG_CHECK_INT(r.u.bcd_adc, 0x0100);
+	check_terminals(&r.u, t, 4);
 	DG_CHECK_STR(dg_uac_terminal_type_name(0x0605), "S/PDIF Interface");
 
-	DG_CHECK_INT(u.n_feature_units, 1);
-	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 16);
-	DG_CHECK(fu != NULL);
+	DG_CHECK_INT(r.u.n_feature_units, 1);
+	fu = check_feature_unit(&r.u, 16, 9, raw, 3);
 	if (fu) {
-		DG_CHECK_INT(fu->source_id, 9);
 		DG_CHECK_INT(fu->control_size, 1);
-		DG_CHECK_INT(fu->n_channels, 3);
-		DG_CHECK_INT(fu->ch[0].raw, 0x01);
 		DG_CHECK_INT(fu->ch[0].mute, DG_UAC_CTL_READ_WRITE);
 		DG_CHECK_INT(fu->ch[0].volume, DG_UAC_CTL_NONE);
-		DG_CHECK_INT(fu->ch[1].raw, 0x02);
 		DG_CHECK_INT(fu->ch[1].volume, DG_UAC_CTL_READ_WRITE);
 		DG_CHECK_INT(fu->ch[2].volume, DG_UAC_CTL_READ_WRITE);
 	}
-	DG_CHECK_INT(u.n_clocks, 0);
+	DG_CHECK_INT(r.u.n_clocks, 0);
 
-	static const struct exp_stream s[] = {
-	    {.interface = 2, .alt = 0},
-	    {2,
-	     1,
-	     7,
-	     DG_UAC_FORMAT_PCM,
-	     1,
-	     2,
-	     2,
-	     16,
-	     {8000, 16000, 32000, 44100, 48000, 96000},
-	     6,
-	     0x82,
-	     DG_UAC_SYNC_ADAPTIVE,
-	     388,
-	     0},
-	    {2,
-	     2,
-	     7,
-	     DG_UAC_FORMAT_PCM,
-	     1,
-	     2,
-	     3,
-	     24,
-	     {8000, 16000, 32000, 44100, 48000, 96000},
-	     6,
-	     0x82,
-	     DG_UAC_SYNC_ADAPTIVE,
-	     582,
-	     0},
-	    {.interface = 3, .alt = 0},
-	    {3,
-	     1,
-	     9,
-	     DG_UAC_FORMAT_PCM,
-	     1,
-	     2,
-	     2,
-	     16,
-	     {32000, 44100, 48000, 96000},
-	     4,
-	     0x03,
-	     DG_UAC_SYNC_ADAPTIVE,
-	     388,
-	     0},
-	    {3,
-	     2,
-	     9,
-	     DG_UAC_FORMAT_PCM,
-	     1,
-	     2,
-	     3,
-	     24,
-	     {32000, 44100, 48000, 96000},
-	     4,
-	     0x03,
-	     DG_UAC_SYNC_ADAPTIVE,
-	     582,
-	     0},
-	    /* IEC61937 AC-3 (wFormatTag 0x2001, Type III): no Type I bit */
-	    {3, 3, 9, 0, 0x2001, 2, 2, 16, {48000}, 1, 0x03, DG_UAC_SYNC_ADAPTIVE, 192, 0},
-	};
-	check_streams(&u, s, 7);
-	DG_CHECK_INT(u.streams[6].format_type, 3);
-	DG_CHECK_INT(u.streams[4].format_type, 1);
+	check_streams(&r.u, s, 7);
+	DG_CHECK_INT(r.u.streams[6].format_type, 3);
+	DG_CHECK_INT(r.u.streams[4].format_type, 1);
 	/* the S/PDIF OT 3 is fed from the USB streaming IT 9 through FU 16 */
-	DG_CHECK(dg_uac_has_playback(&u));
+	DG_CHECK(dg_uac_has_playback(&r.u));
 }
 
 static void test_fiio_btr3(void)
 {
-	static uint8_t b[MAX_BLOB];
-	struct dg_uac u;
-	char err[256];
-	long n = load("fiio-btr3", b);
-
-	DG_CHECK_INT(n, 159);
-	if (n < 0)
-		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
-	DG_CHECK_INT(u.vendor_id, 0x0a12);
-	DG_CHECK_INT(u.product_id, 0x1243);
-	DG_CHECK_INT(u.bcd_device, 0x2520);
-	DG_CHECK_INT(u.i_product, 2);
-	DG_CHECK_INT(u.i_serial, 3);
-	DG_CHECK_INT(u.uac_version, 1);
-	DG_CHECK_INT(u.ac_interface, 0);
-
+	static const struct exp_device d = { "fiio-btr3", 159, 0x0a12, 0x1243, 0x2520, 1, 0 };
 	static const struct exp_terminal t[] = {
-	    {1, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0},
-	    {3, DG_UAC_TERMINAL_OUTPUT, 0x0301, 2, 0, 0, 0},
+		{ 1, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 0, 2, 0 },
+		{ 3, DG_UAC_TERMINAL_OUTPUT, 0x0301, 2, 0, 0, 0 },
 	};
-	check_terminals(&u, t, 2);
-	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 2);
-	DG_CHECK(fu != NULL);
-	if (fu) {
-		DG_CHECK_INT(fu->source_id, 1);
-		DG_CHECK_INT(fu->control_size, 2);
-		DG_CHECK_INT(fu->n_channels, 3);
-		DG_CHECK_INT(fu->ch[0].raw, 0x01);
-		DG_CHECK_INT(fu->ch[1].raw, 0x02);
-		DG_CHECK_INT(fu->ch[2].raw, 0x02);
-	}
+	static const uint32_t rates[] = { 48000, 44100, 0 };
 	static const struct exp_stream s[] = {
-	    {.interface = 1, .alt = 0},
-	    {1,
-	     1,
-	     1,
-	     DG_UAC_FORMAT_PCM,
-	     1,
-	     2,
-	     2,
-	     16,
-	     {48000, 44100},
-	     2,
-	     0x03,
-	     DG_UAC_SYNC_NONE,
-	     192,
-	     0},
+		{ .interface = 1, .alt = 0 },
+		{ 1, 1, 1, PCM, 1, 2, 2, 16, rates, 0x03, DG_UAC_SYNC_NONE, 192, 0 },
 	};
-	check_streams(&u, s, 2);
-	DG_CHECK(dg_uac_has_playback(&u));
+	static const uint32_t raw[] = { 0x01, 0x02, 0x02 };
+	static struct recording r;
+	const struct dg_uac_feature_unit *fu;
+
+	if (!parse_recording(&d, &r))
+		return;
+	DG_CHECK_INT(r.u.i_product, 2);
+	DG_CHECK_INT(r.u.i_serial, 3);
+	check_terminals(&r.u, t, 2);
+	fu = check_feature_unit(&r.u, 2, 1, raw, 3);
+	if (fu)
+		DG_CHECK_INT(fu->control_size, 2);
+	check_streams(&r.u, s, 2);
+	DG_CHECK(dg_uac_has_playback(&r.u));
 }
 
 /* FiiO K3 (balanced + SE, shares 2972:0047 with the BTR5): same Thesycon-style UAC2 layout as
  * the D50s, but every channel of FU 10 has its own mute and volume. */
 static void test_fiio_k3(void)
 {
-	static uint8_t b[MAX_BLOB];
-	struct dg_uac u;
-	char err[256];
-	long n = load("fiio-k3", b);
-
-	DG_CHECK_INT(n, 586);
-	if (n < 0)
-		return;
-	DG_CHECK_INT(dg_uac_parse(b, (size_t) n, &u, err, sizeof(err)), 0);
-	DG_CHECK_INT(u.vendor_id, 0x2972);
-	DG_CHECK_INT(u.product_id, 0x0047);
-	DG_CHECK_INT(u.bcd_device, 0x0011);
-	DG_CHECK_INT(u.i_product, 3);
-	DG_CHECK_INT(u.n_configurations, 2);
-	DG_CHECK_INT(u.uac_version, 2);
-	DG_CHECK_INT(u.ac_interface, 0);
-
-	static const struct exp_terminal t[] = {
-	    {2, DG_UAC_TERMINAL_INPUT, 0x0101, 0, 40, 2, 6},
-	    {20, DG_UAC_TERMINAL_OUTPUT, 0x0301, 10, 40, 0, 0},
-	};
-	check_terminals(&u, t, 2);
-	const struct dg_uac_feature_unit *fu = dg_uac_find_feature_unit(&u, 10);
-	DG_CHECK(fu != NULL);
-	if (fu) {
-		DG_CHECK_INT(fu->source_id, 2);
-		DG_CHECK_INT(fu->n_channels, 3);
-		for (size_t i = 0; i < 3; i++) {
-			DG_CHECK_INT(fu->ch[i].raw, 0x0f);
-			DG_CHECK_INT(fu->ch[i].mute, DG_UAC_CTL_READ_WRITE);
-			DG_CHECK_INT(fu->ch[i].volume, DG_UAC_CTL_READ_WRITE);
-		}
-	}
-	DG_CHECK_INT(u.n_clocks, 2);
-	DG_CHECK_INT(u.clocks[0].id, 41);
-	DG_CHECK_INT(u.clocks[0].name, 9);
-	DG_CHECK_INT(u.clocks[1].id, 40);
-	DG_CHECK_INT(u.clocks[1].inputs[0], 41);
-
+	static const struct exp_device d = { "fiio-k3", 586, 0x2972, 0x0047, 0x0011, 2, 0 };
 	static const struct exp_stream s[] = {
-	    {.interface = 1, .alt = 0},
-	    {1, 1, 2, DG_UAC_FORMAT_PCM, 0, 2, 4, 32, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 392, 0x81},
-	    {1, 2, 2, DG_UAC_FORMAT_PCM, 0, 2, 2, 16, {0}, 0, 0x01, DG_UAC_SYNC_ASYNC, 196, 0x81},
-	    {1,
-	     3,
-	     2,
-	     DG_UAC_FORMAT_RAW_DATA,
-	     0,
-	     2,
-	     4,
-	     32,
-	     {0},
-	     0,
-	     0x01,
-	     DG_UAC_SYNC_ASYNC,
-	     392,
-	     0x81},
+		{ .interface = 1, .alt = 0 },
+		{ 1, 1, 2, PCM, 0, 2, 4, 32, NULL, 0x01, ASYNC, 392, 0x81 },
+		{ 1, 2, 2, PCM, 0, 2, 2, 16, NULL, 0x01, ASYNC, 196, 0x81 },
+		{ 1, 3, 2, RAW, 0, 2, 4, 32, NULL, 0x01, ASYNC, 392, 0x81 },
 	};
-	check_streams(&u, s, 4);
-	DG_CHECK(dg_uac_has_playback(&u));
+	static const uint32_t raw[] = { 0x0f, 0x0f, 0x0f };
+	static struct recording r;
+	const struct dg_uac_feature_unit *fu;
+
+	if (!parse_recording(&d, &r))
+		return;
+	DG_CHECK_INT(r.u.i_product, 3);
+	DG_CHECK_INT(r.u.n_configurations, 2);
+	check_terminals(&r.u, thesycon_terminals, 2);
+	fu = check_feature_unit(&r.u, 10, 2, raw, 3);
+	for (size_t i = 0; fu && i < 3; i++) {
+		DG_CHECK_INT(fu->ch[i].mute, DG_UAC_CTL_READ_WRITE);
+		DG_CHECK_INT(fu->ch[i].volume, DG_UAC_CTL_READ_WRITE);
+	}
+	DG_CHECK_INT(r.u.n_clocks, 2);
+	DG_CHECK_INT(r.u.clocks[0].id, 41);
+	DG_CHECK_INT(r.u.clocks[0].name, 9);
+	DG_CHECK_INT(r.u.clocks[1].id, 40);
+	DG_CHECK_INT(r.u.clocks[1].inputs[0], 41);
+
+	check_streams(&r.u, s, 4);
+	DG_CHECK(dg_uac_has_playback(&r.u));
 }
 
 /* The BTR5 recording is a fragment: the configuration claims 266 bytes and only 35 are there.
