@@ -30,33 +30,33 @@ static struct gain_range step_gains(const struct intact_opts *o, size_t i)
 				   dg_guard_ceiling_linear(o->gain_db[i] + o->gain_slack)};
 }
 
-/* limited[k]: played frame k is within the limiter's reach of an input over. */
+/* One step of a walk over the played frames: *dist counts the frames since the last
+ * over met on the walk (SIZE_MAX: none yet); frame k is marked within reach of it. */
+static void mark_reach(const struct wav *w, size_t k, size_t reach, size_t *dist, uint8_t *lim)
+{
+	for (size_t c = 0; c < w->channels; c++)
+		if (fabsf(w->samples[k * w->channels + c]) > 1.0f)
+			*dist = 0;
+	if (*dist <= reach)
+		lim[k] = 1;
+	if (*dist != SIZE_MAX)
+		(*dist)++;
+}
+
+/* limited[k]: played frame k is within the limiter's reach of an input over, after
+ * it (a forward walk) or before it (the look-ahead: a backward walk). */
 static uint8_t *limiter_frames(const struct wav *w, const struct guard_reach *reach)
 {
-	size_t n = w->n_frames, ch = w->channels;
+	size_t n = w->n_frames;
 	uint8_t *lim = calloc(n ? n : 1, 1);
 	size_t since = SIZE_MAX, until = SIZE_MAX;
 
 	if (lim == NULL)
 		return NULL;
-	for (size_t k = 0; k < n; k++) {
-		for (size_t c = 0; c < ch; c++)
-			if (fabsf(w->samples[k * ch + c]) > 1.0f)
-				since = 0;
-		if (since <= reach->after)
-			lim[k] = 1;
-		if (since != SIZE_MAX)
-			since++;
-	}
-	for (size_t k = n; k-- > 0;) {
-		for (size_t c = 0; c < ch; c++)
-			if (fabsf(w->samples[k * ch + c]) > 1.0f)
-				until = 0;
-		if (until <= reach->before)
-			lim[k] = 1;
-		if (until != SIZE_MAX)
-			until++;
-	}
+	for (size_t k = 0; k < n; k++)
+		mark_reach(w, k, reach->after, &since, lim);
+	for (size_t k = n; k-- > 0;)
+		mark_reach(w, k, reach->before, &until, lim);
 	return lim;
 }
 

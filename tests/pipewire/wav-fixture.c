@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "lib/guard.h"
+#include "tool-args.h"
 #include "wav-io.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -58,18 +59,10 @@ static int usage(void)
 	return 2;
 }
 
-static bool number(const char *s, double *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtod(s, &end);
-	return errno == 0 && end != s && *end == '\0' && isfinite(*v);
-}
-
 static bool count(const char *s, size_t *v)
 {
 	double d;
-	if (!number(s, &d) || d < 0.0 || d != floor(d))
+	if (!tool_number(s, &d) || d < 0.0 || d != floor(d))
 		return false;
 	*v = (size_t) d;
 	return true;
@@ -78,8 +71,8 @@ static bool count(const char *s, size_t *v)
 static int synth(int argc, char **argv)
 {
 	double secs, chans = 2.0;
-	if (argc < 4 || argc > 5 || !number(argv[3], &secs) || secs <= 0.0 ||
-	    (argc == 5 && (!number(argv[4], &chans) || chans < 1.0 || chans > 8.0)))
+	if (argc < 4 || argc > 5 || !tool_number(argv[3], &secs) || secs <= 0.0 ||
+	    (argc == 5 && (!tool_number(argv[4], &chans) || chans < 1.0 || chans > 8.0)))
 		return usage();
 
 	struct wav w = {.format = 3, .bits = 32, .rate = 48000, .channels = (uint16_t) chans};
@@ -102,7 +95,7 @@ static int synth(int argc, char **argv)
 static int tone(int argc, char **argv)
 {
 	double secs, hz;
-	if (argc != 5 || !number(argv[3], &secs) || secs <= 0.0 || !number(argv[4], &hz) ||
+	if (argc != 5 || !tool_number(argv[3], &secs) || secs <= 0.0 || !tool_number(argv[4], &hz) ||
 	    hz <= 0.0)
 		return usage();
 
@@ -124,7 +117,7 @@ static int music(int argc, char **argv)
 {
 	static const double notes[] = {110.0, 164.8, 277.2};
 	double secs, peak = 0.0;
-	if (argc != 4 || !number(argv[3], &secs) || secs <= 0.0)
+	if (argc != 4 || !tool_number(argv[3], &secs) || secs <= 0.0)
 		return usage();
 
 	struct wav w = {.format = 3, .bits = 32, .rate = 48000, .channels = 2};
@@ -280,13 +273,13 @@ static int edit_op(struct wav *w, int argc, char **argv, int *i, bool *s16)
 	const char *x = argv[++*i];
 	if (strcmp(op, "--guard") == 0)
 		return guard(w, x);
-	if (strcmp(op, "--gain") == 0 && number(x, &v)) {
+	if (strcmp(op, "--gain") == 0 && tool_number(x, &v)) {
 		float g = (float) pow(10.0, v / 20.0);
 		for (size_t k = 0; k < w->n_frames * ch; k++)
 			w->samples[k] *= g;
 		return 0;
 	}
-	if (strcmp(op, "--noise") == 0 && number(x, &v)) {
+	if (strcmp(op, "--noise") == 0 && tool_number(x, &v)) {
 		for (size_t k = 0; k < w->n_frames * ch; k++)
 			w->samples[k] += (float) (v * noise());
 		return 0;
@@ -319,7 +312,7 @@ static int edit_op(struct wav *w, int argc, char **argv, int *i, bool *s16)
 		return 0;
 	}
 	if ((strcmp(op, "--set") == 0 || strcmp(op, "--mul") == 0) && left >= 3 && count(x, &a) &&
-	    count(argv[*i + 1], &b) && number(argv[*i + 2], &v) && a < w->n_frames && b < ch) {
+	    count(argv[*i + 1], &b) && tool_number(argv[*i + 2], &v) && a < w->n_frames && b < ch) {
 		*i += 2;
 		if (op[2] == 's')
 			w->samples[a * ch + b] = (float) v;

@@ -75,6 +75,7 @@
 
 #include "guard-timing.h"
 #include "intact.h"
+#include "tool-args.h"
 #include "wav-align.h"
 #include "wav-io.h"
 
@@ -83,14 +84,6 @@ static int usage(void)
 	fprintf(stderr, "usage: wav-intact PLAYED RECORDED [--gain-db DB]... [--tolerance X] "
 			"[--gain-slack DB] [--partial] [--details N]\n");
 	return 2;
-}
-
-static int parse_double(const char *s, double *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtod(s, &end);
-	return (errno != 0 || end == s || *end != '\0' || !isfinite(*v)) ? -EINVAL : 0;
 }
 
 static int parse_args(int argc, char **argv, struct intact_opts *o)
@@ -104,7 +97,7 @@ static int parse_args(int argc, char **argv, struct intact_opts *o)
 			o->partial = true;
 			continue;
 		}
-		if (i + 1 >= argc || parse_double(argv[i + 1], &v) < 0) {
+		if (i + 1 >= argc || !tool_number(argv[i + 1], &v)) {
 			fprintf(stderr, "wav-intact: %s needs a number\n", a);
 			return -EINVAL;
 		}

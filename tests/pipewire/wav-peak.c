@@ -14,7 +14,6 @@
  *       write float samples above full scale).
  *
  * Exit status: 0 pass, 1 check failed, 2 usage or file error. */
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tool-args.h"
 #include "wav-io.h"
 
 static double to_db(double v)
@@ -37,20 +37,12 @@ static int usage(void)
 	return 2;
 }
 
-static int parse_double(const char *s, double *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtod(s, &end);
-	return (errno != 0 || end == s || *end != '\0' || !isfinite(*v)) ? -EINVAL : 0;
-}
-
 static int scale(int argc, char **argv)
 {
 	struct wav w = {0};
 	double gain_db;
 
-	if (argc != 5 || parse_double(argv[2], &gain_db) < 0)
+	if (argc != 5 || !tool_number(argv[2], &gain_db))
 		return usage();
 	if (wav_load(argv[3], &w) < 0)
 		return 2;
@@ -86,7 +78,7 @@ int main(int argc, char **argv)
 			dst = &tolerance;
 		else if (strcmp(argv[i], "--skip-ms") == 0)
 			dst = &skip_ms;
-		if (dst == NULL || i + 1 >= argc || parse_double(argv[i + 1], dst) < 0)
+		if (dst == NULL || i + 1 >= argc || !tool_number(argv[i + 1], dst))
 			return usage();
 	}
 	if (wav_load(argv[1], &w) < 0)
