@@ -454,9 +454,72 @@ static int parse_ac_header(struct walk *w, size_t off, const uint8_t *d, size_t 
 	return 0;
 }
 
+/* What a unit does, whatever number its UAC version gives it. */
+enum unit_kind {
+	UNIT_OTHER = 0, /* UAC3 extended terminal, connectors, power domain: fetched or not needed */
+	UNIT_FEATURE,
+	UNIT_SELECTOR,
+	UNIT_MIXER,
+	UNIT_PROCESSING, /* processing and extension units */
+	UNIT_EFFECT,
+	UNIT_SRC,
+	UNIT_CLOCK_SOURCE,
+	UNIT_CLOCK_SELECTOR,
+	UNIT_CLOCK_MULTIPLIER,
+};
+
+static const uint8_t uac1_units[] = {
+	[AC12_MIXER] = UNIT_MIXER,
+	[AC12_SELECTOR] = UNIT_SELECTOR,
+	[AC12_FEATURE] = UNIT_FEATURE,
+	[AC1_PROCESSING] = UNIT_PROCESSING,
+	[AC1_EXTENSION] = UNIT_PROCESSING,
+};
+
+static const uint8_t uac2_units[] = {
+	[AC12_MIXER] = UNIT_MIXER,
+	[AC12_SELECTOR] = UNIT_SELECTOR,
+	[AC12_FEATURE] = UNIT_FEATURE,
+	[AC2_EFFECT] = UNIT_EFFECT,
+	[AC2_PROCESSING] = UNIT_PROCESSING,
+	[AC2_EXTENSION] = UNIT_PROCESSING,
+	[AC2_CLOCK_SOURCE] = UNIT_CLOCK_SOURCE,
+	[AC2_CLOCK_SELECTOR] = UNIT_CLOCK_SELECTOR,
+	[AC2_CLOCK_MULTIPLIER] = UNIT_CLOCK_MULTIPLIER,
+	[AC2_SRC] = UNIT_SRC,
+};
+
+static const uint8_t uac3_units[] = {
+	[AC3_MIXER] = UNIT_MIXER,
+	[AC3_SELECTOR] = UNIT_SELECTOR,
+	[AC3_FEATURE] = UNIT_FEATURE,
+	[AC3_EFFECT] = UNIT_EFFECT,
+	[AC3_PROCESSING] = UNIT_PROCESSING,
+	[AC3_EXTENSION] = UNIT_PROCESSING,
+	[AC3_CLOCK_SOURCE] = UNIT_CLOCK_SOURCE,
+	[AC3_CLOCK_SELECTOR] = UNIT_CLOCK_SELECTOR,
+	[AC3_CLOCK_MULTIPLIER] = UNIT_CLOCK_MULTIPLIER,
+	[AC3_SRC] = UNIT_SRC,
+};
+
+/* A header that named no version known reads as UAC2, the most common. */
+static enum unit_kind unit_kind(uint8_t version, uint8_t subtype)
+{
+	const uint8_t *t = uac2_units;
+	size_t n = sizeof(uac2_units);
+
+	if (version == 1) {
+		t = uac1_units;
+		n = sizeof(uac1_units);
+	} else if (version == 3) {
+		t = uac3_units;
+		n = sizeof(uac3_units);
+	}
+	return subtype < n ? (enum unit_kind)t[subtype] : UNIT_OTHER;
+}
+
 static int parse_ac(struct walk *w, size_t off, const uint8_t *d, size_t bl)
 {
-	uint8_t v = w->cur_version;
 	uint8_t st = d[2];
 
 	if (st == AC_HEADER)
@@ -466,69 +529,28 @@ static int parse_ac(struct walk *w, size_t off, const uint8_t *d, size_t bl)
 	if (bl < 4)
 		return 0; /* a unit without even an id: nothing to route */
 
-	if (v == 3) {
-		switch (st) {
-		case AC3_FEATURE:
-			return parse_feature(w, off, d, bl);
-		case AC3_SELECTOR:
-			return parse_selector(w, off, d, bl);
-		case AC3_MIXER:
-			return parse_multi_input(w, off, d, bl, 4, "mixer unit");
-		case AC3_PROCESSING:
-		case AC3_EXTENSION:
-			return parse_multi_input(w, off, d, bl, 6, "processing/extension unit");
-		case AC3_EFFECT:
-			if (bl >= 7)
-				unit_sources(w, d[3], st, d, 6, 1);
-			return 0;
-		case AC3_SRC:
-			if (bl >= 5)
-				unit_sources(w, d[3], st, d, 4, 1);
-			return 0;
-		case AC3_CLOCK_SOURCE:
-			return parse_clock(w, off, d, bl, DG_UAC_CLOCK_SOURCE);
-		case AC3_CLOCK_SELECTOR:
-			return parse_clock(w, off, d, bl, DG_UAC_CLOCK_SELECTOR);
-		case AC3_CLOCK_MULTIPLIER:
-			return parse_clock(w, off, d, bl, DG_UAC_CLOCK_MULTIPLIER);
-		default:
-			/* extended terminal, connectors, power domain: fetched or not needed */
-			return 0;
-		}
-	}
-
-	switch (st) {
-	case AC12_FEATURE:
+	switch (unit_kind(w->cur_version, st)) {
+	case UNIT_FEATURE:
 		return parse_feature(w, off, d, bl);
-	case AC12_SELECTOR:
+	case UNIT_SELECTOR:
 		return parse_selector(w, off, d, bl);
-	case AC12_MIXER:
+	case UNIT_MIXER:
 		return parse_multi_input(w, off, d, bl, 4, "mixer unit");
-	default:
-		break;
-	}
-	if (v == 1) {
-		if (st == AC1_PROCESSING || st == AC1_EXTENSION)
-			return parse_multi_input(w, off, d, bl, 6, "processing/extension unit");
-		return 0;
-	}
-	switch (st) {
-	case AC2_PROCESSING:
-	case AC2_EXTENSION:
+	case UNIT_PROCESSING:
 		return parse_multi_input(w, off, d, bl, 6, "processing/extension unit");
-	case AC2_EFFECT:
+	case UNIT_EFFECT:
 		if (bl >= 7)
 			unit_sources(w, d[3], st, d, 6, 1);
 		return 0;
-	case AC2_SRC:
+	case UNIT_SRC:
 		if (bl >= 5)
 			unit_sources(w, d[3], st, d, 4, 1);
 		return 0;
-	case AC2_CLOCK_SOURCE:
+	case UNIT_CLOCK_SOURCE:
 		return parse_clock(w, off, d, bl, DG_UAC_CLOCK_SOURCE);
-	case AC2_CLOCK_SELECTOR:
+	case UNIT_CLOCK_SELECTOR:
 		return parse_clock(w, off, d, bl, DG_UAC_CLOCK_SELECTOR);
-	case AC2_CLOCK_MULTIPLIER:
+	case UNIT_CLOCK_MULTIPLIER:
 		return parse_clock(w, off, d, bl, DG_UAC_CLOCK_MULTIPLIER);
 	default:
 		return 0;
