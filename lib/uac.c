@@ -468,54 +468,33 @@ enum unit_kind {
 	UNIT_CLOCK_MULTIPLIER,
 };
 
-static const uint8_t uac1_units[] = {
-	[AC12_MIXER] = UNIT_MIXER,
-	[AC12_SELECTOR] = UNIT_SELECTOR,
-	[AC12_FEATURE] = UNIT_FEATURE,
-	[AC1_PROCESSING] = UNIT_PROCESSING,
-	[AC1_EXTENSION] = UNIT_PROCESSING,
-};
-
-static const uint8_t uac2_units[] = {
-	[AC12_MIXER] = UNIT_MIXER,
-	[AC12_SELECTOR] = UNIT_SELECTOR,
-	[AC12_FEATURE] = UNIT_FEATURE,
-	[AC2_EFFECT] = UNIT_EFFECT,
-	[AC2_PROCESSING] = UNIT_PROCESSING,
-	[AC2_EXTENSION] = UNIT_PROCESSING,
-	[AC2_CLOCK_SOURCE] = UNIT_CLOCK_SOURCE,
-	[AC2_CLOCK_SELECTOR] = UNIT_CLOCK_SELECTOR,
-	[AC2_CLOCK_MULTIPLIER] = UNIT_CLOCK_MULTIPLIER,
-	[AC2_SRC] = UNIT_SRC,
-};
-
-static const uint8_t uac3_units[] = {
-	[AC3_MIXER] = UNIT_MIXER,
-	[AC3_SELECTOR] = UNIT_SELECTOR,
-	[AC3_FEATURE] = UNIT_FEATURE,
-	[AC3_EFFECT] = UNIT_EFFECT,
-	[AC3_PROCESSING] = UNIT_PROCESSING,
-	[AC3_EXTENSION] = UNIT_PROCESSING,
-	[AC3_CLOCK_SOURCE] = UNIT_CLOCK_SOURCE,
-	[AC3_CLOCK_SELECTOR] = UNIT_CLOCK_SELECTOR,
-	[AC3_CLOCK_MULTIPLIER] = UNIT_CLOCK_MULTIPLIER,
-	[AC3_SRC] = UNIT_SRC,
+/* The subtype of each kind in UAC1, UAC2 and UAC3. Subtype 0 is undefined in all three and
+ * stands for "none" here. */
+static const struct {
+	uint8_t kind;
+	uint8_t subtype[3];
+} unit_subtypes[] = {
+	{ UNIT_MIXER, { AC12_MIXER, AC12_MIXER, AC3_MIXER } },
+	{ UNIT_SELECTOR, { AC12_SELECTOR, AC12_SELECTOR, AC3_SELECTOR } },
+	{ UNIT_FEATURE, { AC12_FEATURE, AC12_FEATURE, AC3_FEATURE } },
+	{ UNIT_PROCESSING, { AC1_PROCESSING, AC2_PROCESSING, AC3_PROCESSING } },
+	{ UNIT_PROCESSING, { AC1_EXTENSION, AC2_EXTENSION, AC3_EXTENSION } },
+	{ UNIT_EFFECT, { 0, AC2_EFFECT, AC3_EFFECT } },
+	{ UNIT_SRC, { 0, AC2_SRC, AC3_SRC } },
+	{ UNIT_CLOCK_SOURCE, { 0, AC2_CLOCK_SOURCE, AC3_CLOCK_SOURCE } },
+	{ UNIT_CLOCK_SELECTOR, { 0, AC2_CLOCK_SELECTOR, AC3_CLOCK_SELECTOR } },
+	{ UNIT_CLOCK_MULTIPLIER, { 0, AC2_CLOCK_MULTIPLIER, AC3_CLOCK_MULTIPLIER } },
 };
 
 /* A header that named no version known reads as UAC2, the most common. */
 static enum unit_kind unit_kind(uint8_t version, uint8_t subtype)
 {
-	const uint8_t *t = uac2_units;
-	size_t n = sizeof(uac2_units);
+	size_t v = version == 1 ? 0 : version == 3 ? 2 : 1;
 
-	if (version == 1) {
-		t = uac1_units;
-		n = sizeof(uac1_units);
-	} else if (version == 3) {
-		t = uac3_units;
-		n = sizeof(uac3_units);
-	}
-	return subtype < n ? (enum unit_kind)t[subtype] : UNIT_OTHER;
+	for (size_t i = 0; subtype && i < sizeof(unit_subtypes) / sizeof(unit_subtypes[0]); i++)
+		if (unit_subtypes[i].subtype[v] == subtype)
+			return (enum unit_kind)unit_subtypes[i].kind;
+	return UNIT_OTHER;
 }
 
 static int parse_ac(struct walk *w, size_t off, const uint8_t *d, size_t bl)
