@@ -146,7 +146,6 @@ int main(int argc, char **argv)
 	d.engine = engine;
 	if (!once && !no_pipewire) {
 		struct dg_pw_apply_options pw_opts = {
-			.verbose = dg_log_enabled(DG_LOG_DEBUG),
 			.user_output = on_user_output,
 			.user_data = &d,
 		};

@@ -16,7 +16,6 @@ struct dg_pw_apply_options {
 	const char *remote;     /* NULL: PIPEWIRE_REMOTE or the default */
 	const char *state_dir;  /* guard host configs and logs; NULL: $XDG_RUNTIME_DIR/dacguard */
 	bool no_host;           /* never spawn a guard host: only adopt guards a server rule made */
-	bool verbose;
 	/* A client wrote a guard's dacguard.output: the card at card_syspath is to be
 	 * decided again with it (dg_engine_set_user_output), and the decision handed back
 	 * with dg_pw_apply_decision. NULL, or a negative errno: the guard is written with
