@@ -197,12 +197,9 @@ static void core_error(void *data, uint32_t id, int seq, int res, const char *me
 {
 	struct impl *impl = data;
 
-	if (res == -ENOENT)
-		pw_log_info("error id:%u seq:%d res:%d (%s): %s", id, seq, res, spa_strerror(res),
-			    message);
-	else
-		pw_log_warn("error id:%u seq:%d res:%d (%s): %s", id, seq, res, spa_strerror(res),
-			    message);
+	/* an object gone before we got to it is routine in a changing graph */
+	pw_log(res == -ENOENT ? SPA_LOG_LEVEL_INFO : SPA_LOG_LEVEL_WARN,
+	       "error id:%u seq:%d res:%d (%s): %s", id, seq, res, spa_strerror(res), message);
 
 	if (id == PW_ID_CORE && res == -EPIPE)
 		pw_impl_module_schedule_destroy(impl->module);
