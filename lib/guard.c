@@ -13,15 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-/* DG_SIMD_PORTABLE selects the plain-C path on any machine, so that its tests run on
- * the build machine too. */
-#if defined(__SSE__) && !defined(DG_SIMD_PORTABLE)
-#define DG_USE_SSE
-#include <xmmintrin.h>
-#elif defined(__ARM_NEON) && !defined(DG_SIMD_PORTABLE)
-#define DG_USE_NEON
-#include <arm_neon.h>
-#endif
+#include "simd.h"
 
 /* Frames handled per inner pass: bounds the scratch buffers below. */
 #define DG_CHUNK 256
@@ -217,104 +209,6 @@ void dg_guard_take_meters(struct dg_guard *g, struct dg_guard_meters *m)
 	g->peak = 0.0f;
 	g->min_glim = 1.0f;
 }
-
-/* GCC/clang vector extensions: SSE/NEON where available, plain C elsewhere. */
-typedef float dg_v4 __attribute__((vector_size(16)));
-typedef int32_t dg_v4i __attribute__((vector_size(16)));
-
-static inline dg_v4 dg_ld(const float *p)
-{
-	dg_v4 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void dg_st(float *p, dg_v4 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline dg_v4i dg_ldi(const float *p)
-{
-	dg_v4i v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline dg_v4i dg_maxi(dg_v4i a, dg_v4i b)
-{
-	dg_v4i m = a > b;
-	return (a & m) | (b & ~m);
-}
-
-static inline int32_t dg_hmaxi(dg_v4i a)
-{
-	int32_t r = a[0];
-	for (int k = 1; k < 4; k++)
-		r = a[k] > r ? a[k] : r;
-	return r;
-}
-
-/* Lane-wise max and min (exact for non-NaN lanes; NaN is caught by dg_unord), and a
- * mask of lanes where a or b is NaN. One instruction each on SSE and NEON; gcc does
- * not turn the generic blend into maxps by itself. */
-#if defined(DG_USE_SSE)
-static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
-{
-	return (dg_v4) _mm_max_ps((__m128) a, (__m128) b);
-}
-
-static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
-{
-	return (dg_v4) _mm_min_ps((__m128) a, (__m128) b);
-}
-
-static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
-{
-	return (dg_v4i) _mm_cmpunord_ps((__m128) a, (__m128) b);
-}
-#elif defined(DG_USE_NEON)
-static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
-{
-	return (dg_v4) vmaxq_f32((float32x4_t) a, (float32x4_t) b);
-}
-
-static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
-{
-	return (dg_v4) vminq_f32((float32x4_t) a, (float32x4_t) b);
-}
-
-static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
-{
-	return (a != a) | (b != b);
-}
-#else
-/* m ? a : b, lane-wise. */
-static inline dg_v4 dg_blend(dg_v4i m, dg_v4 a, dg_v4 b)
-{
-	dg_v4i ai, bi;
-	memcpy(&ai, &a, sizeof(ai));
-	memcpy(&bi, &b, sizeof(bi));
-	ai = (ai & m) | (bi & ~m);
-	memcpy(&a, &ai, sizeof(a));
-	return a;
-}
-
-static inline dg_v4 dg_vmax(dg_v4 a, dg_v4 b)
-{
-	return dg_blend(a > b, a, b);
-}
-
-static inline dg_v4 dg_vmin(dg_v4 a, dg_v4 b)
-{
-	return dg_blend(a < b, a, b);
-}
-
-static inline dg_v4i dg_unord(dg_v4 a, dg_v4 b)
-{
-	return (a != a) | (b != b);
-}
-#endif
 
 /* A running scan of input samples for the fast-path test: the largest and smallest
  * value (the peak of |x| is the larger of max and -min) and whether any was NaN. Two

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "simd.h"
+
 #define DG_SEP_SILENT_MS 1e-20             /* -200 dBFS: below this a channel is silence */
 #define DG_SEP_DEAD_DB (-90.0f)
 #define DG_SEP_ALIVE_DB (-60.0f)
@@ -24,32 +26,17 @@ void dg_separation_init(struct dg_separation *s, uint32_t rate)
 	s->last.dead_channel = -1;
 }
 
-/* GCC/clang vector extensions: plain C where there is no SIMD, SSE/NEON otherwise. */
-typedef float dg_sep_v4 __attribute__((vector_size(16)));
-
-static inline dg_sep_v4 dg_sep_ld(const float *p)
-{
-	dg_sep_v4 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void dg_sep_st(float *p, dg_sep_v4 v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* Adds the energies and the cross term of n frames to the float lanes. The lanes stay
  * in the struct between calls, so a short block costs no horizontal sum and no double
  * arithmetic; they hold at most one segment (10 ms), short enough for floats. */
 static void dg_sums(struct dg_separation *s, const float *l, const float *r, uint32_t n)
 {
-	dg_sep_v4 a0 = dg_sep_ld(s->lane_ll), a1 = dg_sep_ld(s->lane_ll + 4);
-	dg_sep_v4 b0 = dg_sep_ld(s->lane_rr), b1 = dg_sep_ld(s->lane_rr + 4);
-	dg_sep_v4 c0 = dg_sep_ld(s->lane_lr), c1 = dg_sep_ld(s->lane_lr + 4);
+	dg_v4 a0 = dg_ld(s->lane_ll), a1 = dg_ld(s->lane_ll + 4);
+	dg_v4 b0 = dg_ld(s->lane_rr), b1 = dg_ld(s->lane_rr + 4);
+	dg_v4 c0 = dg_ld(s->lane_lr), c1 = dg_ld(s->lane_lr + 4);
 	for (; n >= 8; n -= 8, l += 8, r += 8) {
-		dg_sep_v4 x0 = dg_sep_ld(l), x1 = dg_sep_ld(l + 4);
-		dg_sep_v4 y0 = dg_sep_ld(r), y1 = dg_sep_ld(r + 4);
+		dg_v4 x0 = dg_ld(l), x1 = dg_ld(l + 4);
+		dg_v4 y0 = dg_ld(r), y1 = dg_ld(r + 4);
 		a0 += x0 * x0;
 		a1 += x1 * x1;
 		b0 += y0 * y0;
@@ -57,12 +44,12 @@ static void dg_sums(struct dg_separation *s, const float *l, const float *r, uin
 		c0 += x0 * y0;
 		c1 += x1 * y1;
 	}
-	dg_sep_st(s->lane_ll, a0);
-	dg_sep_st(s->lane_ll + 4, a1);
-	dg_sep_st(s->lane_rr, b0);
-	dg_sep_st(s->lane_rr + 4, b1);
-	dg_sep_st(s->lane_lr, c0);
-	dg_sep_st(s->lane_lr + 4, c1);
+	dg_st(s->lane_ll, a0);
+	dg_st(s->lane_ll + 4, a1);
+	dg_st(s->lane_rr, b0);
+	dg_st(s->lane_rr + 4, b1);
+	dg_st(s->lane_lr, c0);
+	dg_st(s->lane_lr + 4, c1);
 	for (uint32_t k = 0; k < n; k++) {
 		s->lane_ll[k] += l[k] * l[k];
 		s->lane_rr[k] += r[k] * r[k];
