@@ -79,33 +79,39 @@ base=$(median "${direct[@]}")
 echo "direct pw-cli write of dacguard.ceiling-db to shown (baseline): ${direct[*]} ms" \
 	"(median $base)"
 
-# mode events: config + SIGHUP, then a client's write of dacguard.output
-times=()
-for i in 1 2 3; do
-	for mode in balanced single-ended; do
-		[ $mode = balanced ] && want=$bal || want=$se
-		t0=$(e2e_now_ms)
-		e2e_write_config "$mode"
-		kill -HUP "$_daemon_pid"
-		pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" \
-			">= $want - 0.01" >/dev/null
-		times+=($(($(e2e_now_ms) - t0)))
+# mode_switch HOW TARGET: to TARGET by a config (dacguard.conf with mode TARGET, then
+# SIGHUP) or by a client's write of dacguard.output (HOW output, TARGET an output)
+mode_switch()
+{
+	case $1 in
+	config) e2e_write_config "$2" && kill -HUP "$_daemon_pid" ;;
+	output) pw-cli set-param "$GUARD_ID" Props "{ params = [ \"dacguard.output\" \"$2\" ] }" \
+		>/dev/null ;;
+	esac
+}
+
+# mode_event_times HOW TO_BAL TO_SE: three rounds of a switch HOW to balanced and back,
+# each timed to its new ceiling in force, in times[]
+mode_event_times()
+{
+	local i target want t0
+	times=()
+	for i in 1 2 3; do
+		for target in "$2" "$3"; do
+			[ "$target" = "$2" ] && want=$bal || want=$se
+			t0=$(e2e_now_ms)
+			mode_switch "$1" "$target"
+			pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" \
+				">= $want - 0.01" >/dev/null
+			times+=($(($(e2e_now_ms) - t0)))
+		done
 	done
-done
+}
+
+mode_event_times config balanced single-ended
 echo "mode event (config, SIGHUP) to new ceiling in force: ${times[*]} ms" \
 	"(median $(median "${times[@]}")); ratio $(ratio "$(median "${times[@]}")" "$base")"
-times=()
-for i in 1 2 3; do
-	for out in bal-2.5 se-3.5; do
-		[ $out = bal-2.5 ] && want=$bal || want=$se
-		t0=$(e2e_now_ms)
-		pw-cli set-param "$GUARD_ID" Props "{ params = [ \"dacguard.output\" \"$out\" ] }" \
-			>/dev/null
-		pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $want + 0.01" \
-			">= $want - 0.01" >/dev/null
-		times+=($(($(e2e_now_ms) - t0)))
-	done
-done
+mode_event_times output bal-2.5 se-3.5
 echo "mode event (pw-cli dacguard.output) to new ceiling in force: ${times[*]} ms" \
 	"(median $(median "${times[@]}")); ratio $(ratio "$(median "${times[@]}")" "$base")"
 
@@ -124,9 +130,8 @@ step_after()
 	case $how in
 	ceiling) pw-cli set-param "$GUARD_ID" Props \
 		"{ params = [ \"dacguard.ceiling-db\" $bal ] }" >/dev/null ;;
-	output) pw-cli set-param "$GUARD_ID" Props \
-		'{ params = [ "dacguard.output" "bal-2.5" ] }' >/dev/null ;;
-	config) e2e_write_config balanced && kill -HUP "$_daemon_pid" ;;
+	output) mode_switch output bal-2.5 ;;
+	config) mode_switch config balanced ;;
 	esac
 	pw_wait_node_prop "$GUARD" dacguard.ceiling-db "<= $bal + 0.01" >/dev/null
 	play_wait
@@ -135,9 +140,8 @@ step_after()
 		--gain-slack 0.001 2>/dev/null | sed -n "s/^transition 1 at recorded frame \([0-9]*\).*/\1/p" |
 		awk -v f="$f_sw" '{ print $1 - f }'
 	# back to single-ended for the next round
-	e2e_write_config single-ended
-	kill -HUP "$_daemon_pid"
-	pw-cli set-param "$GUARD_ID" Props '{ params = [ "dacguard.output" "se-3.5" ] }' >/dev/null
+	mode_switch config single-ended
+	mode_switch output se-3.5
 	pw_wait_node_prop "$GUARD" dacguard.ceiling-db ">= $se - 0.01" >/dev/null
 }
 for how in ceiling output config; do
