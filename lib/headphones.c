@@ -16,6 +16,7 @@
 #include "headphones.h"
 #include "json-fields.h"
 #include "load-swap.h"
+#include "words.h"
 
 #define DG_SENSITIVITY_MIN 40.0
 #define DG_SENSITIVITY_MAX 160.0
@@ -29,9 +30,7 @@ static const char *const confidence_names[] = {
 
 const char *dg_confidence_to_string(enum dg_confidence c)
 {
-	if ((unsigned)c >= sizeof(confidence_names) / sizeof(confidence_names[0]))
-		return "low";
-	return confidence_names[c];
+	return dg_word(DG_WORDS(confidence_names), (unsigned)c, "low");
 }
 
 int dg_parse_sensitivity(const char *s, struct dg_headphone *hp)
@@ -115,16 +114,12 @@ static int parse_sensitivity(const struct dg_json_value *v, void *hp, void *aux)
 
 static int parse_confidence(const struct dg_json_value *v, void *confidence, void *aux)
 {
-	size_t i, n = sizeof(confidence_names) / sizeof(confidence_names[0]);
 	char buf[64];
-	int res = dg_json_string(v->ctx, v->key, v->val, v->len, buf, sizeof(buf));
+	int i, res = dg_json_string(v->ctx, v->key, v->val, v->len, buf, sizeof(buf));
 
 	if (res < 0)
 		return res;
-	for (i = 0; i < n; i++)
-		if (strcmp(buf, confidence_names[i]) == 0)
-			break;
-	if (i == n)
+	if ((i = dg_word_index(DG_WORDS(confidence_names), buf)) < 0)
 		return dg_json_error(v->ctx, v->val, v->key,
 				     "expected high, medium, low or measured, got \"%s\"", buf);
 	*(enum dg_confidence *)confidence = (enum dg_confidence)i;

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "level.h"
+#include "words.h"
 
 /* Used when the caller's own fallback is unusable: the shipped default. */
 #define DG_LEVEL_LAST_RESORT_CEILING_DB -30.0
@@ -21,9 +22,7 @@ static const char *const limit_names[] = {
 
 const char *dg_limit_to_string(enum dg_limit l)
 {
-	if ((size_t) l >= sizeof(limit_names) / sizeof(limit_names[0]))
-		return "unknown";
-	return limit_names[l];
+	return dg_word(DG_WORDS(limit_names), (size_t) l, "unknown");
 }
 
 static bool positive(double x)
