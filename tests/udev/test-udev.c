@@ -600,6 +600,30 @@ out:
 	return 0;
 }
 
+/* The usual start of a case: the test configuration (with extra_conf), the ALSA one
+ * (its controls as jack, selector say: unplugged, SE by default), the recorded device
+ * and the daemon; returns the daemon's first decision on card1. */
+static const char *start_with_device(const char *device, const char *extra_conf, int jack,
+				     const char *selector)
+{
+	write_config(extra_conf);
+	write_alsa_config();
+	write_ctl_state(jack, selector ? selector : "SE");
+	add_device(device);
+	daemon_start();
+	return EXPECT_LINE("card1 \"");
+}
+
+/* the whole line of the daemon's log that starts with prefix, in buf ("" if none): for
+ * what enumeration logs in udev's order */
+static const char *log_line(const char *prefix, char *buf, size_t size)
+{
+	const char *l = strstr(daemon_proc.log, prefix);
+
+	snprintf(buf, size, "%.*s", l ? (int) strcspn(l, "\n") : 0, l ? l : "");
+	return buf;
+}
+
 /* The kernel's order: "add" before the rules ran (no decision), then "change" with
  * SOUND_INITIALIZED=1; the decision must follow within LATENCY_FAIL_MS. */
 static int case_hotplug(void)
@@ -647,11 +671,7 @@ static int case_change_remove(void)
 {
 	const char *l;
 
-	write_config(NULL);
-	write_alsa_config();
-	add_device("topping-d50s");
-	daemon_start();
-	l = EXPECT_LINE("card1 \"");
+	l = start_with_device("topping-d50s", NULL, 0, NULL);
 	EXPECT_IN(l, "\"Topping D50s\" 152a:8750 known uac2");
 	DG_CHECK(daemon_ready());
 
@@ -671,11 +691,7 @@ static int case_unknown(void)
 {
 	const char *l;
 
-	write_config(NULL);
-	write_alsa_config();
-	add_device("fiio-e10");
-	daemon_start();
-	l = EXPECT_LINE("card1 \"");
+	l = start_with_device("fiio-e10", NULL, 0, NULL);
 	EXPECT_IN(l, "1852:7022 unknown uac1");
 	EXPECT_IN(l, "mode=unknown(assumed)");
 	EXPECT_IN(l, "ceiling -33.0 dB (fallback)");
@@ -711,6 +727,7 @@ static int case_shared_vidpid(void)
  * capped at the fallback even though the name matches a known model, no crash. */
 static int case_truncated(void)
 {
+	char line[1024];
 	const char *l;
 
 	write_config(NULL);
@@ -725,24 +742,12 @@ static int case_truncated(void)
 	DG_CHECK(l &&
 		 strncmp(l, "card2: /sys/devices/pci0000:00/0000:00:14.0/usb1/1-2/descriptors: ",
 			 66) == 0);
-	l = strstr(daemon_proc.log, "card2 \"");
-	DG_CHECK(l != NULL);
-	if (l) {
-		char line[1024];
-
-		snprintf(line, sizeof(line), "%.*s", (int) strcspn(l, "\n"), l);
-		EXPECT_IN(line, "known descriptors-invalid");
-		EXPECT_IN(line, "line-rca: ceiling -33.0 dB (fallback)");
-	}
-	l = strstr(daemon_proc.log, "card1 \"");
-	DG_CHECK(l != NULL);
-	if (l) {
-		char line[1024];
-
-		snprintf(line, sizeof(line), "%.*s", (int) strcspn(l, "\n"), l);
-		EXPECT_IN(line, "known uac2");
-		EXPECT_IN(line, "line-rca: ceiling -31.8 dB (voltage)");
-	}
+	l = log_line("card2 \"", line, sizeof(line));
+	EXPECT_IN(l, "known descriptors-invalid");
+	EXPECT_IN(l, "line-rca: ceiling -33.0 dB (fallback)");
+	l = log_line("card1 \"", line, sizeof(line));
+	EXPECT_IN(l, "known uac2");
+	EXPECT_IN(l, "line-rca: ceiling -31.8 dB (voltage)");
 	/* still alive and deciding */
 	umockdev_testbed_uevent(tb, D50S_CARD, "change");
 	l = EXPECT_LINE("card1 \"");
@@ -757,12 +762,7 @@ static int case_controls_mode(void)
 	const char *l;
 	double t0, ms;
 
-	write_config(NULL);
-	write_alsa_config();
-	write_ctl_state(0, "SE");
-	add_device("topping-d50s");
-	daemon_start();
-	l = EXPECT_LINE("card1 \"");
+	l = start_with_device("topping-d50s", NULL, 0, "SE");
 	EXPECT_IN(l, "mode=single-ended(selector) [Output Select=SE] se-6.35:");
 	DG_CHECK(daemon_ready());
 
@@ -791,15 +791,13 @@ static int case_controls_mode(void)
 /* The user's word: no control tells, the config says balanced. */
 static int case_config_mode(void)
 {
+	const char *conf =
+	    "dacguard.devices = [\n"
+	    "  { match = { usb = \"152a:8750\" product = \"D50s\" } mode = \"balanced\" }\n"
+	    "]";
 	const char *l;
 
-	write_config("dacguard.devices = [ { match = { usb = \"152a:8750\" product = \"D50s\" }\n"
-		     "  mode = \"balanced\" } ]");
-	write_alsa_config();
-	write_ctl_state(0, "OFF");
-	add_device("topping-d50s");
-	daemon_start();
-	l = EXPECT_LINE("card1 \"");
+	l = start_with_device("topping-d50s", conf, 0, "OFF");
 	EXPECT_IN(l, "mode=balanced(config) bal-4.4:");
 	DG_CHECK(daemon_ready());
 	daemon_stop();
