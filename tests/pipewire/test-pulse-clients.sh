@@ -51,17 +51,17 @@ full=$(peak_db "$d/rec-100.wav")
 
 pactl set-sink-volume "$GUARD" 150% || pw_session_fail "pactl set-sink-volume 150% failed"
 pw_wait_channel_volume "$GUARD_ID" '> 3.37'   # 1.5^3
-# the guard's DSP gets +10.6 dBFS: its limiter takes that much off
-pw_wait_prop "$GUARD_ID" dacguard.gain-reduction-db '> 10'
+# the guard's DSP gets +10.6 dBFS (20 log10 1.5^3): its limiter takes that much off
+pw_wait_prop "$GUARD_ID" dacguard.gain-reduction-db '> 10.4' '< 10.7'
 record_window "$d/rec-pactl-150.wav"
 check_wav "$d/rec-pactl-150.wav" --max-db $ceiling --expect-db $ceiling --tolerance 1
 
 pactl set-sink-volume "$GUARD" 100% || pw_session_fail "pactl set-sink-volume 100% failed"
 pw_wait_channel_volume "$GUARD_ID" '< 1.001'
-pw_wait_prop "$GUARD_ID" dacguard.gain-reduction-db '< 1'
+pw_wait_props "$GUARD_ID" "dacguard.peak-db > $ceiling - 0.1" 'dacguard.gain-reduction-db == 0'
 wpctl set-volume "$GUARD_ID" 1.5 || pw_session_fail "wpctl set-volume 1.5 failed"
 pw_wait_channel_volume "$GUARD_ID" '> 3.37'
-pw_wait_prop "$GUARD_ID" dacguard.gain-reduction-db '> 10'
+pw_wait_prop "$GUARD_ID" dacguard.gain-reduction-db '> 10.4' '< 10.7'
 record_window "$d/rec-wpctl-1.5.wav"
 check_wav "$d/rec-wpctl-1.5.wav" --max-db $ceiling --expect-db $ceiling --tolerance 1
 

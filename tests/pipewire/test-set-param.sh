@@ -13,6 +13,21 @@ d=$PW_SESSION_DIR
 # a sweep: each recording of a part of it has one place in it (a steady sine repeats)
 make_wav "$d/long.wav" synth 12 sine 200:2000 gain -n 0
 
+# window_check FILE DB GAIN...: once the recording into FILE holds 300 ms more, it
+# peaks at DB with nothing above, and it is the sweep at each GAIN in turn
+window_check()
+{
+	local file=$1 db=$2 g gains=()
+	shift 2
+	record_more 300
+	record_stop
+	check_wav "$file" --max-db "$db" --expect-db "$db" --tolerance 1
+	for g in "$@"; do
+		gains+=(--gain-db "$g")
+	done
+	check_intact "$d/long.wav" "$file" "${gains[@]}" --partial
+}
+
 record_start "$DAC" "$d/rec-lower.wav"
 play_bg "$d/long.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -21'
@@ -21,40 +36,28 @@ pw_wait_prop "$id" dacguard.ceiling-db '== -40'
 # one whole meter window after the change
 pw_wait_prop "$id" dacguard.peak-db '< -39.5'
 pw_wait_prop "$id" dacguard.peak-db '<= -40'
-record_more 300
-record_stop
-check_wav "$d/rec-lower.wav" --max-db -20 --expect-db -20 --tolerance 1
-check_intact "$d/long.wav" "$d/rec-lower.wav" --gain-db -20 --gain-db -40 --partial
+window_check "$d/rec-lower.wav" -20 -20 -40
 
 record_start "$DAC" "$d/rec-low.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -41'
-record_more 300
-record_stop
-check_wav "$d/rec-low.wav" --max-db -40 --expect-db -40 --tolerance 1
-check_intact "$d/long.wav" "$d/rec-low.wav" --gain-db -40 --partial
+window_check "$d/rec-low.wav" -40 -40
 
 record_start "$DAC" "$d/rec-raise.wav"
 set_props "$id" '"dacguard.ceiling-db" -25'
 pw_wait_prop "$id" dacguard.ceiling-db '== -25'
 pw_wait_prop "$id" dacguard.peak-db '> -25.5'
-record_more 300
-record_stop
-check_wav "$d/rec-raise.wav" --max-db -25 --expect-db -25 --tolerance 1
 # ... a ramp as long as the guard's, from -40 to -25
-check_intact "$d/long.wav" "$d/rec-raise.wav" --gain-db -40 --gain-db -25 --partial
+window_check "$d/rec-raise.wav" -25 -40 -25
 
 # above the hard ceiling: clamped to it, with a warning naming the key
 set_props "$id" '"dacguard.ceiling-db" 0.0'
 pw_wait_prop "$id" dacguard.ceiling-db '== -10'
 pw_wait_for "the clamp warning" pw_log_has 'dacguard.ceiling-db: .*clamped to -10'
-pw-cli enum-params "$id" Props | grep -A1 '"dacguard.ceiling-db"' | grep -q 'Float -10' ||
-	pw_session_fail "enum-params does not show the clamped ceiling"
+pw_check "enum-params shows the clamped ceiling" eval \
+	"pw-cli enum-params $id Props | grep -A1 '\"dacguard.ceiling-db\"' | grep -q 'Float -10'"
 record_start "$DAC" "$d/rec-clamp.wav"
 pw_wait_prop "$id" dacguard.peak-db '> -10.5'
-record_more 300
-record_stop
-check_wav "$d/rec-clamp.wav" --max-db -10 --expect-db -10 --tolerance 1
-check_intact "$d/long.wav" "$d/rec-clamp.wav" --gain-db -10 --partial
+window_check "$d/rec-clamp.wav" -10 -10
 play_wait
 
 set_props "$id" '"dacguard.ceiling-db" -33'
@@ -77,7 +80,8 @@ pw_wait_prop "$id" dacguard.ceiling-db '== -33'
 pw_wait_prop "$id" dacguard.mode '== "unknown"'
 
 # the daemon's fields
-set_props "$id" '"dacguard.output" "bal-4.4" "dacguard.mode" "balanced" "dacguard.headphone" "sennheiser-hd600"'
+set_props "$id" '"dacguard.output" "bal-4.4" "dacguard.mode" "balanced"
+	"dacguard.headphone" "sennheiser-hd600"'
 pw_wait_prop "$id" dacguard.output '== "bal-4.4"'
 pw_wait_prop "$id" dacguard.mode '== "balanced"'
 pw_wait_prop "$id" dacguard.headphone '== "sennheiser-hd600"'
