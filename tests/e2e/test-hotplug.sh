@@ -32,6 +32,16 @@ e2e_check_list "the K3's outputs and their figures" "card(1) | .known
 		and near(.ceiling_db; $bal) and near(.spl_at_0dbfs; 85 - ($bal))
 		and .limited_by == \"voltage\" and .headphone == \"$HEADPHONE\"
 		and (.candidate | not))"
+# ... and the database and the profile those come from, as db list and headphones print
+# them (the figures e2e_expected hands to dacguardctl ceiling)
+pw_check "dacguardctl db list shows the K3's ratings" eval '"$DG_DACGUARDCTL" db list --json |
+	jq -e ".[] | select(.model == \"K3 (2019)\") | .match.usb == \"2972:0047\"
+		and ([.outputs[] | [.id, .balanced, .\"vout-vrms\", .power]]
+		== [[\"se-3.5\", false, 1.96, [{mw: 120, ohm: 32}, {mw: 220, ohm: 16}]],
+		    [\"bal-2.5\", true, 3.92, []]])" >/dev/null'
+pw_check "dacguardctl headphones shows the HD 600's figures" eval '"$DG_DACGUARDCTL" headphones \
+	--json | jq -e ".[] | select(.id == \"$HEADPHONE\") | .\"impedance-ohm\" == 300
+		and .\"sensitivity-db\" == 97 and .\"sensitivity-unit\" == \"dB/mW\"" >/dev/null'
 pw_wait_linked "$GUARD.output" "$DAC"
 
 # a stream for the default sink, with no target of its own, plays through the guard
