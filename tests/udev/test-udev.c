@@ -866,6 +866,22 @@ static int case_dacguardctl_monitor(void)
 	return 0;
 }
 
+/* the meson test names (tests/udev/meson.build), beside enumerate-<recording> */
+static const struct {
+	const char *name;
+	int (*run)(void);
+} cases[] = {
+    {"hotplug", case_hotplug},
+    {"change-remove", case_change_remove},
+    {"unknown-device", case_unknown},
+    {"shared-vidpid", case_shared_vidpid},
+    {"truncated-descriptors", case_truncated},
+    {"controls-mode", case_controls_mode},
+    {"config-mode", case_config_mode},
+    {"dacguardctl-list", case_dacguardctl_list},
+    {"dacguardctl-monitor", case_dacguardctl_monitor},
+};
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -881,29 +897,18 @@ int main(int argc, char **argv)
 	tb = umockdev_testbed_new();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (strncmp(c, "enumerate-", 10) == 0)
+	if (strncmp(c, "enumerate-", 10) == 0) {
 		r = case_enumerate(c + 10);
-	else if (strcmp(c, "hotplug") == 0)
-		r = case_hotplug();
-	else if (strcmp(c, "change-remove") == 0)
-		r = case_change_remove();
-	else if (strcmp(c, "unknown-device") == 0)
-		r = case_unknown();
-	else if (strcmp(c, "shared-vidpid") == 0)
-		r = case_shared_vidpid();
-	else if (strcmp(c, "truncated-descriptors") == 0)
-		r = case_truncated();
-	else if (strcmp(c, "controls-mode") == 0)
-		r = case_controls_mode();
-	else if (strcmp(c, "config-mode") == 0)
-		r = case_config_mode();
-	else if (strcmp(c, "dacguardctl-list") == 0)
-		r = case_dacguardctl_list();
-	else if (strcmp(c, "dacguardctl-monitor") == 0)
-		r = case_dacguardctl_monitor();
-	else {
-		fprintf(stderr, "unknown case '%s'\n", c);
-		return 2;
+	} else {
+		size_t i = 0;
+
+		while (i < SPA_N_ELEMENTS(cases) && strcmp(c, cases[i].name) != 0)
+			i++;
+		if (i == SPA_N_ELEMENTS(cases)) {
+			fprintf(stderr, "unknown case '%s'\n", c);
+			return 2;
+		}
+		r = cases[i].run();
 	}
 	if (daemon_proc.pid > 0) {
 		kill(daemon_proc.pid, SIGKILL);
