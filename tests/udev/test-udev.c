@@ -614,6 +614,13 @@ static const char *start_with_device(const char *device, const char *extra_conf,
 	return EXPECT_LINE("card1 \"");
 }
 
+/* a uevent of the D50s (card1) makes the daemon decide again: its line has needle */
+static void d50s_uevent_decides(const char *action, const char *needle)
+{
+	umockdev_testbed_uevent(tb, D50S_CARD, action);
+	EXPECT_IN(EXPECT_LINE("card1 \""), needle);
+}
+
 /* the whole line of the daemon's log that starts with prefix, in buf ("" if none): for
  * what enumeration logs in udev's order */
 static const char *log_line(const char *prefix, char *buf, size_t size)
@@ -675,13 +682,9 @@ static int case_change_remove(void)
 	EXPECT_IN(l, "\"Topping D50s\" 152a:8750 known uac2");
 	DG_CHECK(daemon_ready());
 
-	umockdev_testbed_uevent(tb, D50S_CARD, "change");
-	l = EXPECT_LINE("card1 \"");
-	EXPECT_IN(l, "known uac2");
+	d50s_uevent_decides("change", "known uac2");
 
-	umockdev_testbed_uevent(tb, D50S_CARD, "remove");
-	l = EXPECT_LINE("card1 \"");
-	EXPECT_IN(l, "removed");
+	d50s_uevent_decides("remove", "removed");
 	umockdev_testbed_remove_device(tb, D50S_CARD);
 	daemon_stop();
 	return 0;
@@ -749,9 +752,7 @@ static int case_truncated(void)
 	EXPECT_IN(l, "known uac2");
 	EXPECT_IN(l, "line-rca: ceiling -31.8 dB (voltage)");
 	/* still alive and deciding */
-	umockdev_testbed_uevent(tb, D50S_CARD, "change");
-	l = EXPECT_LINE("card1 \"");
-	EXPECT_IN(l, "known uac2");
+	d50s_uevent_decides("change", "known uac2");
 	daemon_stop();
 	return 0;
 }
