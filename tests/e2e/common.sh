@@ -300,12 +300,6 @@ e2e_node_count()
 		| select(.info.props["node.name"] == $n)] | length'
 }
 
-# float comparison within 0.1 dB
-e2e_close()
-{
-	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1) }'
-}
-
 # e2e_wait_guard WANT: sets GUARD_ID once the guard exists and holds WANT (+-0.1 dB)
 e2e_wait_guard()
 {
