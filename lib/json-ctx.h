@@ -31,7 +31,8 @@ void dg_json_warning(struct dg_json_ctx *ctx, const char *p, const char *key, co
 		     ...) __attribute__((format(printf, 4, 5)));
 
 /* Builds a key path for messages ("devices[2].outputs[0]"); truncation is harmless. */
-void dg_json_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void dg_json_path(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A token as a message quotes it: at most 40 bytes, "..." after a cut, control bytes as '?'. */
 const char *dg_json_show(const char *val, int len, char *buf, size_t size);

@@ -44,7 +44,7 @@ struct dg_json_object {
 	const struct dg_json_field *fields;
 	size_t key_size;         /* a key of this many bytes or more is "too long" (<= 64) */
 	const char *unknown;     /* the error for a key not in fields */
-	bool repeat;             /* a key may come again and the last one wins (else "given twice") */
+	bool repeat;             /* a key may come again, the last one wins (else "given twice") */
 };
 
 /* Reads the keys of obj, which is entered already, to its end. path names obj ("" at the top

@@ -208,10 +208,11 @@ int dg_json_number(struct dg_json_ctx *ctx, const char *key, const char *val, in
 	char *end;
 	double v;
 
+	if (t && *val != '"')
+		return dg_json_error(ctx, val, key, "expected a number, got %s", t);
 	if (t)
-		return dg_json_error(ctx, val, key, "expected a number, got %s%s%s", t,
-				     *val == '"' ? " " : "",
-				     *val == '"' ? dg_json_show(val, len, shown, sizeof(shown)) : "");
+		return dg_json_error(ctx, val, key, "expected a number, got %s %s", t,
+				     dg_json_show(val, len, shown, sizeof(shown)));
 	if (len >= (int)sizeof(buf) || !all_of(val, len, "+-0123456789.eE"))
 		return dg_json_error(ctx, val, key, "expected a number, got \"%s\"",
 				     dg_json_show(val, len, shown, sizeof(shown)));

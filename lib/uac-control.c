@@ -367,7 +367,8 @@ static int parse_ac_header(struct walk *w, size_t off, const uint8_t *d, size_t 
 
 /* What a unit does, whatever number its UAC version gives it. */
 enum unit_kind {
-	UNIT_OTHER = 0, /* UAC3 extended terminal, connectors, power domain: fetched or not needed */
+	/* UAC3 extended terminal, connectors, power domain: fetched or not needed */
+	UNIT_OTHER = 0,
 	UNIT_FEATURE,
 	UNIT_SELECTOR,
 	UNIT_MIXER,

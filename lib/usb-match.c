@@ -46,8 +46,8 @@ static int parse_usb(const struct dg_json_value *v, void *dst, void *aux)
 	if (!(n == 9 || any) || s[4] != ':' || hex4(s, &m->vid, &upper) < 0 ||
 	    (!any && hex4(s + 5, &m->pid, &upper) < 0))
 		return dg_json_error(v->ctx, v->val, v->key,
-				     "expected \"vvvv:pppp\" or \"vvvv:*\" (4 hex digits), got \"%s\"",
-				     s);
+				     "expected \"vvvv:pppp\" or \"vvvv:*\" (4 hex digits), "
+				     "got \"%s\"", s);
 	if (upper)
 		return dg_json_error(v->ctx, v->val, v->key, "use lowercase hex, got \"%s\"", s);
 	m->has_usb = true;
@@ -105,7 +105,8 @@ int dg_match_specificity(const struct dg_match *m)
 }
 
 const void *dg_match_best(const void *items, size_t n, size_t stride, size_t match_offset,
-			  uint16_t vid, uint16_t pid, const char *manufacturer, const char *product)
+			  uint16_t vid, uint16_t pid, const char *manufacturer,
+			  const char *product)
 {
 	const char *best = NULL;
 	int best_score = -1;

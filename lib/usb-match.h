@@ -33,7 +33,8 @@ int dg_match_specificity(const struct dg_match *m);
 /* The most specific of n items (stride bytes apart, each with a struct dg_match at
  * match_offset) that match the device, the one read last among equals; NULL when none does. */
 const void *dg_match_best(const void *items, size_t n, size_t stride, size_t match_offset,
-			  uint16_t vid, uint16_t pid, const char *manufacturer, const char *product);
+			  uint16_t vid, uint16_t pid, const char *manufacturer,
+			  const char *product);
 /* "2972:0047 product=FiiO BTR5*" style, for listings. */
 void dg_match_format(const struct dg_match *m, char *buf, size_t size);
 

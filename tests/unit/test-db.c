@@ -170,8 +170,10 @@ static void test_dirs(void)
 	DG_CHECK_INT(dg_db_add_string(&db, "bad", "devices = [ x ]", 15, &errors), -EINVAL);
 	DG_CHECK_INT(db.n, 3);
 	/* Not even the good entry before the bad one joins. */
-	snprintf(text, sizeof(text), "devices = [ { vendor = \"V\" model = \"good\" source = \"s\"\n"
-		 "  match = { usb = \"1234:0001\" } outputs = [ { id = \"se-3.5\" source = \"s\" } ] }\n"
+	snprintf(text, sizeof(text),
+		 "devices = [ { vendor = \"V\" model = \"good\" source = \"s\"\n"
+		 "  match = { usb = \"1234:0001\" }\n"
+		 "  outputs = [ { id = \"se-3.5\" source = \"s\" } ] }\n"
 		 "  x ]\n");
 	DG_CHECK_INT(dg_db_add_string(&db, "partly", text, strlen(text), &errors), -EINVAL);
 	DG_CHECK_INT(db.n, 3);
