@@ -64,21 +64,15 @@ static int parse_exempt_name(const struct dg_json_value *elem, size_t i, void *c
 	return 0;
 }
 
+/* A later file's list replaces an earlier one's. */
 static const struct dg_json_list exempt_list = {
 	.what = "names",
 	.max = DG_CONF_MAX_EXEMPT,
+	.count = offsetof(struct dg_config, n_hide_raw_sink_exempt),
+	.replace = true,
 	.count_at_elem = true,
 	.read = parse_exempt_name,
 };
-
-/* A later file's list replaces an earlier one's. */
-static int parse_exempt(const struct dg_json_value *v, void *config, void *aux)
-{
-	struct dg_config *cfg = config;
-
-	cfg->n_hide_raw_sink_exempt = 0;
-	return dg_json_read_list(v, &exempt_list, &cfg->n_hide_raw_sink_exempt, cfg, aux);
-}
 
 static const struct dg_json_field output_fields[] = {
 	{ "headphone", DG_JSON_STRING, offsetof(struct dg_conf_output, headphone), DG_NAME_MAX,
@@ -130,27 +124,34 @@ static int parse_outputs(const struct dg_json_value *jv, void *dst, void *p)
 	return res;
 }
 
-static int parse_mode(const struct dg_json_value *v, void *mode, void *aux)
+static int parse_mode(const struct dg_json_value *v, void *device, void *aux)
 {
+	struct dg_conf_device *dev = device;
 	char s[32];
 	int res = dg_json_string(v->ctx, v->key, v->val, v->len, s, sizeof(s));
 
-	if (res == 0 && dg_mode_from_string(s, mode) < 0)
+	if (res == 0 && dg_mode_from_string(s, &dev->mode) < 0)
 		return dg_json_error(v->ctx, v->val, v->key,
 				     "expected single-ended, balanced or unknown, got \"%s\"", s);
+	dev->has_mode = res == 0;
 	return res;
 }
 
-enum { DEV_MATCH, DEV_MODE, DEV_OUTPUTS, DEV_HIDE_RAW_SINK };
+static int parse_hide_raw_sink(const struct dg_json_value *v, void *device, void *aux)
+{
+	struct dg_conf_device *dev = device;
+	int res = dg_json_bool(v->ctx, v->key, v->val, v->len, &dev->hide_raw_sink);
+
+	dev->has_hide_raw_sink = res == 0;
+	return res;
+}
 
 static const struct dg_json_field device_fields[] = {
-	[DEV_MATCH] = { "match", .offset = offsetof(struct dg_conf_device, match),
-			.read = dg_json_match_field, .missing = "missing match" },
-	[DEV_MODE] = { "mode", .offset = offsetof(struct dg_conf_device, mode),
-		       .read = parse_mode },
-	[DEV_OUTPUTS] = { "outputs", .read = parse_outputs },
-	[DEV_HIDE_RAW_SINK] = { "hide-raw-sink", DG_JSON_BOOL,
-				offsetof(struct dg_conf_device, hide_raw_sink) },
+	{ "match", .offset = offsetof(struct dg_conf_device, match), .read = dg_json_match_field,
+	  .missing = "missing match" },
+	{ "mode", .read = parse_mode },
+	{ "outputs", .read = parse_outputs },
+	{ "hide-raw-sink", .read = parse_hide_raw_sink },
 	{ NULL },
 };
 
@@ -160,32 +161,15 @@ static const struct dg_json_object device_object = {
 	.unknown = "unknown key (match, mode, outputs, hide-raw-sink)",
 };
 
-static int parse_device(const struct dg_json_value *elem, size_t i, void *config, void *p)
-{
-	struct dg_conf_device *dev = &((struct dg_config *)config)->devices[i];
-	unsigned seen;
-	int res;
-
-	memset(dev, 0, sizeof(*dev));
-	res = dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
-				  &device_object, dev, p, &seen);
-	dev->has_mode = seen & 1u << DEV_MODE;
-	dev->has_hide_raw_sink = seen & 1u << DEV_HIDE_RAW_SINK;
-	return res;
-}
-
+/* Appended across files. */
 static const struct dg_json_list device_list = {
 	.what = "devices",
 	.max = DG_CONF_MAX_DEVICES,
-	.read = parse_device,
+	.count = offsetof(struct dg_config, n_devices),
+	.object = &device_object,
+	.array = offsetof(struct dg_config, devices),
+	.stride = sizeof(struct dg_conf_device),
 };
-
-static int parse_devices(const struct dg_json_value *v, void *config, void *p)
-{
-	struct dg_config *cfg = config;
-
-	return dg_json_read_list(v, &device_list, &cfg->n_devices, cfg, p);
-}
 
 /* The hard ceiling is root's: a user's file may only lower it. */
 static int parse_hard_ceiling(const struct dg_json_value *v, void *dst, void *parser)
@@ -216,9 +200,9 @@ static const struct dg_json_field top_fields[] = {
 	{ "dacguard.hard-ceiling-db", .read = parse_hard_ceiling },
 	{ "dacguard.default-headphone", DG_JSON_STRING, CONFIG_FIELD(default_headphone),
 	  DG_NAME_MAX, .empty = "empty headphone id", .check = check_headphone },
-	{ "dacguard.devices", .read = parse_devices },
+	{ "dacguard.devices", DG_JSON_LIST, .list = &device_list },
 	{ "dacguard.hide-raw-sink", DG_JSON_BOOL, CONFIG_FIELD(hide_raw_sink) },
-	{ "dacguard.hide-raw-sink-exempt", .read = parse_exempt },
+	{ "dacguard.hide-raw-sink-exempt", DG_JSON_LIST, .list = &exempt_list },
 	{ NULL },
 };
 

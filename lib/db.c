@@ -48,28 +48,15 @@ static const struct dg_json_object rating_object = {
 	.unknown = "unknown key (mw, ohm)",
 };
 
-static int parse_rating(const struct dg_json_value *elem, size_t i, void *output, void *aux)
-{
-	struct dg_output *o = output;
-	unsigned seen;
-
-	return dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
-				   &rating_object, &o->power[i], NULL, &seen);
-}
-
 static const struct dg_json_list power_list = {
 	.what = "ratings",
 	.max = DG_MAX_RATINGS,
+	.count = offsetof(struct dg_output, n_power),
 	.empty = "empty list",
-	.read = parse_rating,
+	.object = &rating_object,
+	.array = offsetof(struct dg_output, power),
+	.stride = sizeof(struct dg_power_rating),
 };
-
-static int parse_power(const struct dg_json_value *v, void *output, void *aux)
-{
-	struct dg_output *o = output;
-
-	return dg_json_read_list(v, &power_list, &o->n_power, o, aux);
-}
 
 /* "estimated" names keys; they are checked against the object once it is read. */
 struct estimated_refs {
@@ -146,8 +133,8 @@ static const struct dg_json_field output_fields[] = {
 		       .check = check_positive },
 	[OUT_ZOUT] = { "zout-ohm", DG_JSON_NUMBER, OUT_FIELD(zout_ohm), .min = 0.0,
 		       .max = 1000.0 },
-	[OUT_POWER] = { "power", .offset = offsetof(struct dg_db_output, out),
-			.read = parse_power },
+	[OUT_POWER] = { "power", DG_JSON_LIST, offsetof(struct dg_db_output, out),
+			.list = &power_list },
 	[OUT_CROSSTALK] = { "crosstalk-db", DG_JSON_NUMBER, OUT_FIELD(crosstalk_db),
 			    .min = -200.0, .max = 0.0 },
 	{ "source", DG_JSON_STRING, OUT_FIELD(source), DG_SOURCE_MAX, .empty = "empty source",
@@ -300,28 +287,14 @@ static const struct dg_json_object selector_object = {
 	.unknown = "unknown key (control, items)",
 };
 
-static int parse_selector(const struct dg_json_value *elem, size_t i, void *entry, void *refs)
-{
-	struct dg_db_selector *sel = &((struct dg_db_entry *)entry)->selectors[i];
-	unsigned seen;
-
-	memset(sel, 0, sizeof(*sel));
-	return dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
-				   &selector_object, sel, refs, &seen);
-}
-
 static const struct dg_json_list selector_list = {
 	.what = "selectors",
 	.max = DG_MAX_SELECTORS,
-	.read = parse_selector,
+	.count = offsetof(struct dg_db_entry, n_selectors),
+	.object = &selector_object,
+	.array = offsetof(struct dg_db_entry, selectors),
+	.stride = sizeof(struct dg_db_selector),
 };
-
-static int parse_selectors(const struct dg_json_value *v, void *entry, void *refs)
-{
-	struct dg_db_entry *e = entry;
-
-	return dg_json_read_list(v, &selector_list, &e->n_selectors, e, refs);
-}
 
 static int parse_output_elem(const struct dg_json_value *elem, size_t i, void *entry, void *aux)
 {
@@ -341,16 +314,10 @@ static int parse_output_elem(const struct dg_json_value *elem, size_t i, void *e
 static const struct dg_json_list output_list = {
 	.what = "outputs",
 	.max = DG_MAX_OUTPUTS,
+	.count = offsetof(struct dg_db_entry, n_outputs),
 	.empty = "a device needs at least one output",
 	.read = parse_output_elem,
 };
-
-static int parse_outputs(const struct dg_json_value *v, void *entry, void *aux)
-{
-	struct dg_db_entry *e = entry;
-
-	return dg_json_read_list(v, &output_list, &e->n_outputs, e, aux);
-}
 
 /* Checked, not kept: the note is for people reading the file. */
 static int parse_note(const struct dg_json_value *v, void *dst, void *aux)
@@ -372,8 +339,8 @@ static const struct dg_json_field entry_fields[] = {
 	{ "source", DG_JSON_STRING, ENTRY_FIELD(source), DG_SOURCE_MAX, .empty = "empty source",
 	  .missing = "missing source (where the match comes from)" },
 	{ "jacks", .read = parse_jacks },
-	{ "selectors", .read = parse_selectors },
-	{ "outputs", .read = parse_outputs, .missing = "missing outputs" },
+	{ "selectors", DG_JSON_LIST, .list = &selector_list },
+	{ "outputs", DG_JSON_LIST, .list = &output_list, .missing = "missing outputs" },
 	{ "note", .read = parse_note },
 	{ NULL },
 };

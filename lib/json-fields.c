@@ -42,6 +42,46 @@ static int read_typed(const struct dg_json_field *f, const struct dg_json_value 
 	}
 }
 
+static int read_elem(const struct dg_json_value *elem, const struct dg_json_list *l, size_t i,
+		     char *record, void *aux)
+{
+	char *slot = record + l->array + i * l->stride;
+	unsigned seen;
+
+	if (!l->object)
+		return l->read(elem, i, record, aux);
+	memset(slot, 0, l->stride);
+	return dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
+				   l->object, slot, aux, &seen);
+}
+
+static int read_list(const struct dg_json_value *v, const struct dg_json_list *l, char *record,
+		     void *aux)
+{
+	size_t *n = (size_t *)(record + l->count);
+	struct spa_json arr;
+	char path[256];
+	struct dg_json_value elem = { .ctx = v->ctx, .obj = &arr, .key = path };
+	int res;
+
+	if ((res = dg_json_enter_array(v->ctx, v->obj, v->key, v->val, v->len, &arr)) < 0)
+		return res;
+	if (l->replace)
+		*n = 0;
+	while ((res = dg_json_next_elem(v->ctx, &arr, v->key, &elem.val, &elem.len)) > 0) {
+		dg_json_path(path, sizeof(path), "%s[%zu]", v->key, *n);
+		if (*n == l->max)
+			return dg_json_error(v->ctx, elem.val, l->count_at_elem ? path : v->key,
+					     "more than %zu %s", l->max, l->what);
+		if ((res = read_elem(&elem, l, *n, record, aux)) < 0)
+			return res;
+		(*n)++;
+	}
+	if (res == 0 && *n == 0 && l->empty)
+		return dg_json_error(v->ctx, v->val, v->key, "%s", l->empty);
+	return res;
+}
+
 static int read_field(const struct dg_json_field *f, const struct dg_json_value *v, void *record,
 		      void *aux)
 {
@@ -50,6 +90,8 @@ static int read_field(const struct dg_json_field *f, const struct dg_json_value 
 
 	if (f->kind == DG_JSON_CUSTOM)
 		return f->read(v, dst, aux);
+	if (f->kind == DG_JSON_LIST)
+		return read_list(v, f->list, dst, aux);
 	if ((res = read_typed(f, v, dst)) < 0)
 		return res;
 	return f->check ? f->check(v, dst, aux) : 0;
@@ -100,28 +142,4 @@ int dg_json_read_object(struct dg_json_ctx *ctx, struct spa_json *it, const char
 		if (o->fields[i].missing && !(*seen & 1u << i))
 			return dg_json_error(ctx, val, path, "%s", o->fields[i].missing);
 	return 0;
-}
-
-int dg_json_read_list(const struct dg_json_value *v, const struct dg_json_list *l, size_t *n,
-		      void *dst, void *aux)
-{
-	struct spa_json arr;
-	char path[256];
-	struct dg_json_value elem = { .ctx = v->ctx, .obj = &arr, .key = path };
-	int res;
-
-	if ((res = dg_json_enter_array(v->ctx, v->obj, v->key, v->val, v->len, &arr)) < 0)
-		return res;
-	while ((res = dg_json_next_elem(v->ctx, &arr, v->key, &elem.val, &elem.len)) > 0) {
-		dg_json_path(path, sizeof(path), "%s[%zu]", v->key, *n);
-		if (*n == l->max)
-			return dg_json_error(v->ctx, elem.val, l->count_at_elem ? path : v->key,
-					     "more than %zu %s", l->max, l->what);
-		if ((res = l->read(&elem, *n, dst, aux)) < 0)
-			return res;
-		(*n)++;
-	}
-	if (res == 0 && *n == 0 && l->empty)
-		return dg_json_error(v->ctx, v->val, v->key, "%s", l->empty);
-	return res;
 }
