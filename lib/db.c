@@ -123,7 +123,7 @@ static int check_positive(const struct dg_json_value *v, void *dst, void *aux)
 
 #define OUT_FIELD(m) offsetof(struct dg_db_output, out.m)
 
-/* In the order of the seen bits figure_seen_bit() returns. */
+/* Field indexes, named for figure_seen_bit(). */
 enum { OUT_ID, OUT_VOUT, OUT_ZOUT, OUT_POWER, OUT_CROSSTALK };
 
 static const struct dg_json_field output_fields[] = {
