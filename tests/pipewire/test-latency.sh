@@ -60,6 +60,7 @@ read -r pq pr pn < <(process_latency "$dsp")
 echo "# DSP node ProcessLatency: quantum $pq rate $pr ns $pn" >&2
 [ "$pq" = 0 ] && [ "$pr" = 48 ] && [ "$pn" = 0 ] ||
 	pw_session_fail "ProcessLatency is '$pq $pr $pn', expected the 48-frame lookahead"
+pw_check_made "the DSP node's ProcessLatency"
 
 read -r dq dr dn < <(player_latency "$DAC")
 read -r gq gr gn < <(player_latency "$GUARD")
@@ -68,6 +69,7 @@ echo "# a player sees: into the DAC quantum $dq rate $dr ns $dn, into the guard"
 [ -n "$dr" ] && [ -n "$gr" ] || pw_session_fail "no playback latency reported"
 [ "$gq" = "$dq" ] && [ "$gn" = "$dn" ] && [ "$gr" = $((dr + pr)) ] ||
 	pw_session_fail "the guard adds '$gq $gr $gn' - '$dq $dr $dn', not its lookahead $pr once"
+pw_check_made "the latency a player sees"
 
 # the sink's inputs report what the DAC's inputs report plus the lookahead
 first_input()
@@ -82,4 +84,5 @@ echo "# the DAC's input reports quantum $aq rate $ar ns $an, the guard sink's qu
 	"rate $sr ns $sn" >&2
 [ "$sq" = "$aq" ] && [ "$sn" = "$an" ] && [ "$sr" = $((ar + pr)) ] ||
 	pw_session_fail "the sink reports '$sq $sr $sn', the DAC '$aq $ar $an' plus $pr"
+pw_check_made "the guard sink's input latency"
 echo "ok"
