@@ -53,8 +53,7 @@ static const struct prop_desc prop_descs[] = {
     {"dacguard.headphone", PROP_STRING, AT(headphone), true, "Headphone profile"},
     {"dacguard.output-ceilings", PROP_STRING, AT(table_json), true,
      "Ceiling per output (JSON object: output id -> dBFS)"},
-    {"dacguard.peak-db", PROP_FLOAT, AT(published.peak_db), false,
-     "Output peak (dBFS, read-only)"},
+    {"dacguard.peak-db", PROP_FLOAT, AT(published.peak_db), false, "Output peak (dBFS, read-only)"},
     {"dacguard.gain-reduction-db", PROP_FLOAT, AT(published.gain_reduction_db), false,
      "Limiter gain reduction (dB, read-only)"},
     {"dacguard.correlation", PROP_FLOAT, AT(published.correlation), false,
@@ -82,8 +81,7 @@ static const struct prop_desc *find_prop(const char *key)
 	return NULL;
 }
 
-static void build_value(const struct guard *g, struct spa_pod_builder *b,
-			const struct prop_desc *p)
+static void build_value(const struct guard *g, struct spa_pod_builder *b, const struct prop_desc *p)
 {
 	const void *v = (const char *) g + p->offset;
 
