@@ -7,6 +7,7 @@
 
 #include <spa/param/props.h>
 #include <spa/pod/builder.h>
+#include <spa/pod/iter.h>
 #include <spa/utils/result.h>
 
 #include "props-params.h"
