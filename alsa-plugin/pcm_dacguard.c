@@ -23,6 +23,7 @@
 #include <alsa/pcm_external.h>
 
 #include "guard.h"
+#include "policy.h"
 
 /* The shipped fallback ceiling (dacguard.conf's fallback-ceiling-db): a pcm.dacguard
  * without ceiling_db still protects. */
@@ -301,8 +302,8 @@ SND_PCM_PLUGIN_DEFINE_FUNC(dacguard)
 	dg = calloc(1, sizeof(*dg));
 	if (!dg)
 		return -ENOMEM;
-	/* Nothing goes above full scale or the administrator's limit. */
-	dg->ceiling_db = fmin(fmin(ceiling, hard), 0.0);
+	/* Nothing goes above full scale or the administrator's limit (lib/policy). */
+	dg->ceiling_db = dg_policy_clamp(ceiling, dg_policy_hard_ceiling(hard));
 	dg->ext.version = SND_PCM_EXTPLUG_VERSION;
 	dg->ext.name = "dacguard output guard";
 	dg->ext.callback = &dacguard_callback;

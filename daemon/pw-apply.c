@@ -274,7 +274,7 @@ void dg_pw_apply_decision(struct dg_pw_apply *a, const struct dg_device *dev,
 	c->number = dev->card.number;
 	read_udev_ids(a, c);
 	c->decision = dev->decision;
-	c->hard_ceiling_db = cfg ? SPA_MIN(cfg->hard_ceiling_db, 0.0) : 0.0;
+	c->hard_ceiling_db = dg_policy_hard_ceiling(cfg ? cfg->hard_ceiling_db : 0.0);
 	c->hide_raw_sink = dev->decision.dac.known &&
 			   dg_config_hide_raw_sink(cfg, dg_config_find_device(cfg, dev->card.vendor_id,
 									      dev->card.product_id,

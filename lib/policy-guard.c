@@ -76,6 +76,11 @@ enum dg_mode dg_policy_mode_of(const char *output)
 	return dg_connector_is_balanced(c) ? DG_MODE_BALANCED : DG_MODE_SINGLE_ENDED;
 }
 
+double dg_policy_hard_ceiling(double configured_db)
+{
+	return configured_db < 0.0 ? configured_db : 0.0;
+}
+
 double dg_policy_clamp(double ceiling_db, double hard_ceiling_db)
 {
 	if (!(ceiling_db >= DG_GUARD_MIN_CEILING_DB))

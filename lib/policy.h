@@ -79,6 +79,10 @@ bool dg_policy_user_choice_stands(const struct dg_decision *before, const struct
 double dg_policy_select(const struct dg_ceiling_table *t, const char *output, enum dg_mode mode,
 			const char **chosen);
 
+/* The administrator's hard ceiling as every guard applies it: never above full scale
+ * (0 dBFS). */
+double dg_policy_hard_ceiling(double configured_db);
+
 /* A ceiling within the limits: never above the hard ceiling, never below the guard's
  * lowest (DG_GUARD_MIN_CEILING_DB); NAN reads as the lowest (fail safe). */
 double dg_policy_clamp(double ceiling_db, double hard_ceiling_db);

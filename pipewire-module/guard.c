@@ -80,7 +80,7 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	/* passive: the guard's own links never keep the DAC running (see below) */
 	dg_link_set_init(&g->links, impl->core, true, "dacguard");
 	g->impl = impl;
-	g->state.hard_ceiling_db = SPA_MIN(hard_ceiling_db, 0.0);
+	g->state.hard_ceiling_db = dg_policy_hard_ceiling(hard_ceiling_db);
 	g->state.ceiling_db = dg_policy_clamp(ceiling_db, g->state.hard_ceiling_db);
 	snprintf(g->state.output, sizeof(g->state.output), "unknown");
 	g->state.mode = DG_MODE_UNKNOWN;

@@ -320,14 +320,13 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 	if (impl->hard_ceiling_db > 0.0) {
 		pw_log_warn("dacguard.hard-ceiling-db: %.2f dB is above 0 dBFS, using 0",
 			    impl->hard_ceiling_db);
-		impl->hard_ceiling_db = 0.0;
 	}
-	if (impl->ceiling_db > impl->hard_ceiling_db) {
+	impl->hard_ceiling_db = dg_policy_hard_ceiling(impl->hard_ceiling_db);
+	if (impl->ceiling_db > impl->hard_ceiling_db)
 		pw_log_warn(
 		    "dacguard.ceiling-db: %.2f dB is above the hard ceiling, clamped to %.2f",
 		    impl->ceiling_db, impl->hard_ceiling_db);
-		impl->ceiling_db = impl->hard_ceiling_db;
-	}
+	impl->ceiling_db = dg_policy_clamp(impl->ceiling_db, impl->hard_ceiling_db);
 
 	target = pw_properties_get(impl->props, PW_KEY_TARGET_OBJECT);
 	impl->rules = pw_properties_get(impl->props, "dacguard.rules");

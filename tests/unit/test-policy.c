@@ -57,6 +57,10 @@ static void test_clamp(void)
 	DG_CHECK_NEAR(dg_policy_clamp(-500.0, 0.0), DG_GUARD_MIN_CEILING_DB, 0);
 	/* NaN reads as the lowest: fail safe */
 	DG_CHECK_NEAR(dg_policy_clamp(NAN, 0.0), DG_GUARD_MIN_CEILING_DB, 0);
+	/* a hard ceiling is never above full scale */
+	DG_CHECK_NEAR(dg_policy_hard_ceiling(-6.0), -6.0, 0);
+	DG_CHECK_NEAR(dg_policy_hard_ceiling(3.0), 0.0, 0);
+	DG_CHECK_NEAR(dg_policy_hard_ceiling(0.0), 0.0, 0);
 }
 
 static struct dg_guard_state state(const char *output, enum dg_mode mode, double ceiling)
