@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "model.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "words.h"
 
 static const char *const connector_ids[] = {
 	[DG_CONNECTOR_UNKNOWN] = "unknown",
@@ -38,20 +37,15 @@ static const char *const mode_source_names[] = {
 
 const char *dg_connector_to_id(enum dg_connector c)
 {
-	if ((size_t) c >= ARRAY_LEN(connector_ids))
-		return connector_ids[DG_CONNECTOR_UNKNOWN];
-	return connector_ids[c];
+	return dg_word(DG_WORDS(connector_ids), (size_t) c, connector_ids[DG_CONNECTOR_UNKNOWN]);
 }
 
 enum dg_connector dg_connector_from_id(const char *id)
 {
-	if (!id)
-		return DG_CONNECTOR_UNKNOWN;
+	int i = id ? dg_word_index(DG_WORDS(connector_ids), id) : -1;
+
 	/* "unknown" is a name for the absence of a connector, not an id an output may carry. */
-	for (size_t i = DG_CONNECTOR_UNKNOWN + 1; i < ARRAY_LEN(connector_ids); i++)
-		if (strcmp(id, connector_ids[i]) == 0)
-			return (enum dg_connector) i;
-	return DG_CONNECTOR_UNKNOWN;
+	return i > DG_CONNECTOR_UNKNOWN ? (enum dg_connector) i : DG_CONNECTOR_UNKNOWN;
 }
 
 bool dg_connector_is_balanced(enum dg_connector c)
@@ -70,27 +64,21 @@ bool dg_connector_is_balanced(enum dg_connector c)
 
 const char *dg_mode_to_string(enum dg_mode m)
 {
-	if ((size_t) m >= ARRAY_LEN(mode_names))
-		return mode_names[DG_MODE_UNKNOWN];
-	return mode_names[m];
+	return dg_word(DG_WORDS(mode_names), (size_t) m, mode_names[DG_MODE_UNKNOWN]);
 }
 
 int dg_mode_from_string(const char *s, enum dg_mode *m)
 {
-	if (!s || !m)
+	int i = s && m ? dg_word_index(DG_WORDS(mode_names), s) : -1;
+
+	if (i < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_LEN(mode_names); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*m = (enum dg_mode) i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	*m = (enum dg_mode) i;
+	return 0;
 }
 
 const char *dg_mode_source_to_string(enum dg_mode_source s)
 {
-	if ((size_t) s >= ARRAY_LEN(mode_source_names))
-		return mode_source_names[DG_MODE_SOURCE_ASSUMED];
-	return mode_source_names[s];
+	return dg_word(DG_WORDS(mode_source_names), (size_t) s,
+		       mode_source_names[DG_MODE_SOURCE_ASSUMED]);
 }
