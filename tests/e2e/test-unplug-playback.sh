@@ -39,6 +39,8 @@ pw_wait_linked dg-e2e-play "$DECOY"
 t_moved=$(($(e2e_now_ms) - t0))
 pw_wait_for "the guard host $host to exit" proc_gone "$host"
 t_host=$(($(e2e_now_ms) - t0))
+# the daemon's own record of the host goes with it: the removal has been handled
+pw_wait_for "dacguardd to drop the guard host's pid file" eval '[ ! -e "$pidfile" ]'
 echo "# unplug to guard gone: $t_gone ms, stream on $DECOY: $t_moved ms," \
 	"guard host exited: $t_host ms" >&2
 
