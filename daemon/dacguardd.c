@@ -31,32 +31,21 @@ struct daemon {
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 		     const char *msg)
 {
+	static const enum dg_log_level level[] = {
+		[DG_ENGINE_DECISION] = DG_LOG_INFO,   [DG_ENGINE_REMOVED] = DG_LOG_INFO,
+		[DG_ENGINE_UEVENT] = DG_LOG_DEBUG,    [DG_ENGINE_WARNING] = DG_LOG_WARNING,
+		[DG_ENGINE_ERROR] = DG_LOG_ERROR,
+	};
 	struct daemon *d = user;
-	char line[1024];
+	char buf[1024];
+	const char *line = dg_engine_event_line(ev, dev, msg, buf, sizeof(buf));
 
-	switch (ev) {
-	case DG_ENGINE_DECISION:
-		dg_device_format(dev, line, sizeof(line));
-		dg_info("%s", line);
-		if (d->pw)
-			dg_pw_apply_decision(d->pw, dev, dg_engine_config(d->engine));
-		break;
-	case DG_ENGINE_REMOVED:
-		dg_info("card%d \"%s\" %04x:%04x removed", dev->card.number, dev->card.product,
-			dev->card.vendor_id, dev->card.product_id);
-		if (d->pw)
-			dg_pw_apply_removed(d->pw, dev);
-		break;
-	case DG_ENGINE_UEVENT:
-		dg_debug("uevent %s", msg);
-		break;
-	case DG_ENGINE_WARNING:
-		dg_warning("%s", msg);
-		break;
-	case DG_ENGINE_ERROR:
-		dg_error("%s", msg);
-		break;
-	}
+	dg_log(level[ev], "%s%s%s", ev == DG_ENGINE_UEVENT ? "uevent " : "", line,
+	       ev == DG_ENGINE_REMOVED ? " removed" : "");
+	if (d->pw && ev == DG_ENGINE_DECISION)
+		dg_pw_apply_decision(d->pw, dev, dg_engine_config(d->engine));
+	else if (d->pw && ev == DG_ENGINE_REMOVED)
+		dg_pw_apply_removed(d->pw, dev);
 }
 
 static void usage(FILE *f)

@@ -436,6 +436,22 @@ void dg_engine_dispatch(struct dg_engine *e, struct pollfd *pfds, int n)
 	}
 }
 
+const char *dg_engine_event_line(enum dg_engine_event ev, const struct dg_device *dev,
+				 const char *msg, char *buf, size_t size)
+{
+	switch (ev) {
+	case DG_ENGINE_DECISION:
+		dg_device_format(dev, buf, size);
+		return buf;
+	case DG_ENGINE_REMOVED:
+		snprintf(buf, size, "card%d \"%s\" %04x:%04x", dev->card.number, dev->card.product,
+			 dev->card.vendor_id, dev->card.product_id);
+		return buf;
+	default:
+		return msg ? msg : "";
+	}
+}
+
 void dg_device_format(const struct dg_device *dev, char *buf, size_t size)
 {
 	const struct dg_decision *d = &dev->decision;

@@ -85,3 +85,9 @@ const struct dg_config *dg_engine_config(const struct dg_engine *e);
 
 /* One line, journal-friendly: card, names, ids, known, uac, mode, ceiling. */
 void dg_device_format(const struct dg_device *dev, char *buf, size_t size);
+
+/* What an event is about, as one line for a log or a terminal: a decision as
+ * dg_device_format writes it, a removal as the card's 'cardN "NAME" VID:PID', the
+ * message otherwise. Returns buf or msg. */
+const char *dg_engine_event_line(enum dg_engine_event ev, const struct dg_device *dev,
+				 const char *msg, char *buf, size_t size);

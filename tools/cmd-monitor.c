@@ -29,28 +29,15 @@ static void stamp(void)
 static void on_event(void *user, enum dg_engine_event ev, const struct dg_device *dev,
 		     const char *msg)
 {
-	char line[1024];
+	static const char *const tags[] = {
+		[DG_ENGINE_DECISION] = "decision", [DG_ENGINE_REMOVED] = "removed",
+		[DG_ENGINE_UEVENT] = "uevent",	   [DG_ENGINE_WARNING] = "warning",
+		[DG_ENGINE_ERROR] = "error",
+	};
+	char buf[1024];
 
 	stamp();
-	switch (ev) {
-	case DG_ENGINE_DECISION:
-		dg_device_format(dev, line, sizeof(line));
-		printf("decision %s\n", line);
-		break;
-	case DG_ENGINE_REMOVED:
-		printf("removed  card%d \"%s\" %04x:%04x\n", dev->card.number, dev->card.product,
-		       dev->card.vendor_id, dev->card.product_id);
-		break;
-	case DG_ENGINE_UEVENT:
-		printf("uevent   %s\n", msg);
-		break;
-	case DG_ENGINE_WARNING:
-		printf("warning  %s\n", msg);
-		break;
-	case DG_ENGINE_ERROR:
-		printf("error    %s\n", msg);
-		break;
-	}
+	printf("%-8s %s\n", tags[ev], dg_engine_event_line(ev, dev, msg, buf, sizeof(buf)));
 	fflush(stdout);
 }
 
