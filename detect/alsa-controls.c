@@ -74,6 +74,7 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_controls *st
 	snd_ctl_elem_value_t *val;
 	const char *name = snd_ctl_elem_id_get_name(id);
 	snd_ctl_elem_type_t type;
+	bool jack;
 	int r;
 
 	snd_ctl_elem_info_alloca(&info);
@@ -85,31 +86,27 @@ static int read_elem(snd_ctl_t *h, snd_ctl_elem_id_t *id, struct dg_controls *st
 	if (!snd_ctl_elem_info_is_readable(info))
 		return 0;
 	type = snd_ctl_elem_info_get_type(info);
-	if (type == SND_CTL_ELEM_TYPE_BOOLEAN &&
-	    snd_ctl_elem_id_get_interface(id) == SND_CTL_ELEM_IFACE_CARD &&
-	    ends_with(name, " Jack")) {
-		struct dg_control_jack *j;
+	/* what a mode is read from: jack-detect switches and enumerated selectors */
+	jack = type == SND_CTL_ELEM_TYPE_BOOLEAN &&
+	       snd_ctl_elem_id_get_interface(id) == SND_CTL_ELEM_IFACE_CARD &&
+	       ends_with(name, " Jack");
+	if (!jack && type != SND_CTL_ELEM_TYPE_ENUMERATED)
+		return 0;
+	if (jack ? state->n_jacks >= DG_CONTROLS_MAX_JACKS : state->n_enums >= DG_CONTROLS_MAX_ENUMS)
+		return 0;
+	snd_ctl_elem_value_set_id(val, id);
+	r = snd_ctl_elem_read(h, val);
+	if (r < 0)
+		return r;
+	if (jack) {
+		struct dg_control_jack *j = &state->jacks[state->n_jacks++];
 
-		if (state->n_jacks >= DG_CONTROLS_MAX_JACKS)
-			return 0;
-		snd_ctl_elem_value_set_id(val, id);
-		r = snd_ctl_elem_read(h, val);
-		if (r < 0)
-			return r;
-		j = &state->jacks[state->n_jacks++];
 		snprintf(j->name, sizeof(j->name), "%s", name);
 		j->plugged = snd_ctl_elem_value_get_boolean(val, 0);
-	} else if (type == SND_CTL_ELEM_TYPE_ENUMERATED) {
+	} else {
+		unsigned int item = snd_ctl_elem_value_get_enumerated(val, 0);
 		struct dg_control_enum *e;
-		unsigned int item;
 
-		if (state->n_enums >= DG_CONTROLS_MAX_ENUMS)
-			return 0;
-		snd_ctl_elem_value_set_id(val, id);
-		r = snd_ctl_elem_read(h, val);
-		if (r < 0)
-			return r;
-		item = snd_ctl_elem_value_get_enumerated(val, 0);
 		if (item >= snd_ctl_elem_info_get_items(info))
 			return 0;
 		snd_ctl_elem_info_set_item(info, item);
