@@ -32,30 +32,7 @@ d=$PW_SESSION_DIR
 
 # the K3 entry again, with the selector; the figures are the shipped ones, so
 # e2e_expected still holds
-cat >"$E2E_CONF/devices/50-local.conf" <<'CONF'
-devices = [
-    {
-        vendor = "FiiO"
-        model  = "K3 (local, with its output selector)"
-        match  = { usb = "2972:0047" product = "*K3*" }
-        source = "tests/e2e/test-switch-selector.sh: conf/devices/30-fiio.conf plus a selector"
-        selectors = [ { control = "Output Select" items = { "SE" = "se-3.5" "BAL" = "bal-2.5" } } ]
-        outputs = [
-            {
-                id        = "se-3.5"
-                vout-vrms = 1.96
-                power     = [ { mw = 120 ohm = 32 } { mw = 220 ohm = 16 } ]
-                source    = "conf/devices/30-fiio.conf"
-            }
-            {
-                id        = "bal-2.5"
-                vout-vrms = 3.92
-                source    = "conf/devices/30-fiio.conf"
-            }
-        ]
-    }
-]
-CONF
+cp "$DG_SOURCE_DIR/tests/e2e/devices/50-k3-selector.conf" "$E2E_CONF/devices/50-local.conf"
 # ALSA finds ctl.dgtest and its plugin through this file alone (as in tests/udev)
 ctl_select SE
 cat >"$d/asound.conf" <<CONF

@@ -76,20 +76,7 @@ pw_link_channels leaky.output out "$DAC"
 # crosstalk figure for its balanced output and one for single-ended.
 confdir=$PW_SESSION_DIR/dacguard-conf
 mkdir -p "$confdir/devices"
-cat >"$confdir/devices/50-test.conf" <<'EOF'
-devices = [
-    {
-        vendor = "Test"
-        model  = "Loopback DAC"
-        match  = { usb = "1234:5678" product = "Loopback*" }
-        source = "test"
-        outputs = [
-            { id = "se-3.5" crosstalk-db = -70.0 source = "test" }
-            { id = "bal-4.4" crosstalk-db = -100.0 source = "test" }
-        ]
-    }
-]
-EOF
+cp "$DG_SOURCE_DIR/tests/pipewire/devices/50-loopback-dac.conf" "$confdir/devices/50-test.conf"
 export DACGUARD_CONFIG_DIR=$confdir
 
 set_props "$GUARD_ID" '"dacguard.output" "bal-4.4" "dacguard.mode" "balanced"'
