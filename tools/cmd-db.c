@@ -38,17 +38,6 @@ static void headphones_usage(void)
 }
 
 /* --json alone: 0 with *json set, 1 after --help, 2 on a usage error (reported). */
-static int parse_json_flag(const char *cmd, void (*usage)(void), int argc, char **argv,
-			   bool *json)
-{
-	const struct cmd_options options = { .cmd = cmd, .json = true, .usage = usage };
-	uint32_t given;
-	int res = cmd_parse_options(&options, argc, argv, NULL, &given);
-
-	*json = given & CMD_JSON;
-	return res;
-}
-
 static void print_figure(const char *label, double v, const char *unit)
 {
 	if (isfinite(v))
@@ -167,26 +156,62 @@ static void list_json(const struct dg_db *db)
 	dg_json_out_finish(&j);
 }
 
-static int db_list(int argc, char **argv)
-{
-	struct dg_paths paths;
-	struct dg_errors errors = { .fn = cmd_log_diag };
-	struct dg_db db;
-	bool json;
-	int res;
+/* A listing (db list, headphones): one option, --json; the files loaded from where they
+ * are looked for, then printed as text or JSON. */
+struct listing {
+	const char *cmd;
+	void (*usage)(void);
+	int (*load)(const struct dg_paths *paths, struct dg_errors *errors, void *data);
+	void (*print)(const void *data, bool json);
+	void (*free)(void *data);
+};
 
-	if ((res = parse_json_flag("db list", db_usage, argc, argv, &json)) != 0)
+static int run_listing(const struct listing *l, void *data, int argc, char **argv)
+{
+	const struct cmd_options options = { .cmd = l->cmd, .json = true, .usage = l->usage };
+	struct dg_errors errors = { .fn = cmd_log_diag };
+	struct dg_paths paths;
+	uint32_t given;
+	int res = cmd_parse_options(&options, argc, argv, NULL, &given);
+
+	if (res != 0)
 		return res == 1 ? 0 : res;
 	dg_paths_init(&paths);
-	dg_db_init(&db);
-	if (dg_db_load(&db, &paths, &errors) < 0)
+	if (l->load(&paths, &errors, data) < 0)
 		return 1;
-	if (json)
-		list_json(&db);
-	else
-		list_text(&db);
-	dg_db_free(&db);
+	l->print(data, given & CMD_JSON);
+	l->free(data);
 	return 0;
+}
+
+static int db_load(const struct dg_paths *paths, struct dg_errors *errors, void *data)
+{
+	dg_db_init(data);
+	return dg_db_load(data, paths, errors);
+}
+
+static void db_print(const void *data, bool json)
+{
+	if (json)
+		list_json(data);
+	else
+		list_text(data);
+}
+
+static void db_free(void *data)
+{
+	dg_db_free(data);
+}
+
+static int db_list(int argc, char **argv)
+{
+	static const struct listing l = {
+		.cmd = "db list", .usage = db_usage, .load = db_load, .print = db_print,
+		.free = db_free,
+	};
+	struct dg_db db;
+
+	return run_listing(&l, &db, argc, argv);
 }
 
 /* What `db validate` checks, gathered from its arguments. */
@@ -411,26 +436,22 @@ int cmd_db(int argc, char **argv)
 	return cmd_usage_error("db", "unknown subcommand '%s'", argv[1]);
 }
 
-int cmd_headphones(int argc, char **argv)
+static int headphones_load(const struct dg_paths *paths, struct dg_errors *errors, void *data)
 {
-	struct dg_headphone_db hp;
-	struct dg_paths paths;
-	struct dg_errors errors = { .fn = cmd_log_diag };
-	struct dg_json_out j;
-	bool json;
-	int res;
+	dg_headphone_db_init(data);
+	return dg_headphone_db_load(data, paths, errors);
+}
 
-	if ((res = parse_json_flag("headphones", headphones_usage, argc, argv, &json)) != 0)
-		return res == 1 ? 0 : res;
-	dg_paths_init(&paths);
-	dg_headphone_db_init(&hp);
-	if (dg_headphone_db_load(&hp, &paths, &errors) < 0)
-		return 1;
+static void headphones_print(const void *data, bool json)
+{
+	const struct dg_headphone_db *hp = data;
+	struct dg_json_out j;
+
 	dg_json_out_init(&j, stdout, true);
 	if (json)
 		dg_json_out_array(&j, NULL);
-	for (size_t i = 0; i < hp.n; i++) {
-		const struct dg_headphone_entry *e = &hp.entries[i];
+	for (size_t i = 0; i < hp->n; i++) {
+		const struct dg_headphone_entry *e = &hp->entries[i];
 		const char *unit = e->hp.sensitivity_per_volt ? "dB/V" : "dB/mW";
 
 		if (!json) {
@@ -448,15 +469,28 @@ int cmd_headphones(int argc, char **argv)
 		dg_json_out_string(&j, "sensitivity-unit", unit);
 		dg_json_out_string(&j, "confidence", dg_confidence_to_string(e->confidence));
 		dg_json_out_string(&j, "source", e->source);
-		if (e->note[0]) {
+		if (e->note[0])
 			dg_json_out_string(&j, "note", e->note);
-		}
 		dg_json_out_end(&j);
 	}
 	if (json) {
 		dg_json_out_end(&j);
 		dg_json_out_finish(&j);
 	}
-	dg_headphone_db_free(&hp);
-	return 0;
+}
+
+static void headphones_free(void *data)
+{
+	dg_headphone_db_free(data);
+}
+
+int cmd_headphones(int argc, char **argv)
+{
+	static const struct listing l = {
+		.cmd = "headphones", .usage = headphones_usage, .load = headphones_load,
+		.print = headphones_print, .free = headphones_free,
+	};
+	struct dg_headphone_db hp;
+
+	return run_listing(&l, &hp, argc, argv);
 }
