@@ -26,6 +26,31 @@ void dg_separation_init(struct dg_separation *s, uint32_t rate)
 	s->last.dead_channel = -1;
 }
 
+/* What the sums see of a sample: finite values down to 2^-60 (about -361 dBFS) as they
+ * are, anything else as 0. A NaN or an Inf would poison a whole window's sums (a sine
+ * with one NaN read as a dead channel); below 2^-60 a product of two samples would be a
+ * denormal, which costs x86 a microcode assist per operation, and such a sample is
+ * silence to every meter anyway (their floor is -200 dBFS). */
+#define DG_SEP_KEEP_MIN_BITS 0x21800000 /* 2^-60 */
+#define DG_SEP_KEEP_END_BITS 0x7f800000 /* Inf; NaN lies above */
+
+static inline dg_v4 dg_sep_clean(dg_v4 x)
+{
+	dg_v4i bits = (dg_v4i) x & 0x7fffffff;
+	dg_v4i keep = (bits >= DG_SEP_KEEP_MIN_BITS) & (bits < DG_SEP_KEEP_END_BITS);
+
+	return (dg_v4) ((dg_v4i) x & keep);
+}
+
+static inline float dg_sep_clean1(float x)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &x, sizeof(bits));
+	bits &= 0x7fffffffu;
+	return bits >= DG_SEP_KEEP_MIN_BITS && bits < DG_SEP_KEEP_END_BITS ? x : 0.0f;
+}
+
 /* Adds the energies and the cross term of n frames to the float lanes. The lanes stay
  * in the struct between calls, so a short block costs no horizontal sum and no double
  * arithmetic; they hold at most one segment (10 ms), short enough for floats. */
@@ -35,8 +60,8 @@ static void dg_sums(struct dg_separation *s, const float *l, const float *r, uin
 	dg_v4 b0 = dg_ld(s->lane_rr), b1 = dg_ld(s->lane_rr + 4);
 	dg_v4 c0 = dg_ld(s->lane_lr), c1 = dg_ld(s->lane_lr + 4);
 	for (; n >= 8; n -= 8, l += 8, r += 8) {
-		dg_v4 x0 = dg_ld(l), x1 = dg_ld(l + 4);
-		dg_v4 y0 = dg_ld(r), y1 = dg_ld(r + 4);
+		dg_v4 x0 = dg_sep_clean(dg_ld(l)), x1 = dg_sep_clean(dg_ld(l + 4));
+		dg_v4 y0 = dg_sep_clean(dg_ld(r)), y1 = dg_sep_clean(dg_ld(r + 4));
 		a0 += x0 * x0;
 		a1 += x1 * x1;
 		b0 += y0 * y0;
@@ -51,9 +76,11 @@ static void dg_sums(struct dg_separation *s, const float *l, const float *r, uin
 	dg_st(s->lane_lr, c0);
 	dg_st(s->lane_lr + 4, c1);
 	for (uint32_t k = 0; k < n; k++) {
-		s->lane_ll[k] += l[k] * l[k];
-		s->lane_rr[k] += r[k] * r[k];
-		s->lane_lr[k] += l[k] * r[k];
+		float x = dg_sep_clean1(l[k]), y = dg_sep_clean1(r[k]);
+
+		s->lane_ll[k] += x * x;
+		s->lane_rr[k] += y * y;
+		s->lane_lr[k] += x * y;
 	}
 }
 

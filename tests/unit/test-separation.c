@@ -77,6 +77,48 @@ static void test_against_double(void)
 	DG_CHECK_NEAR(res.imbalance_db, 10.0 * log10(ll / rr), 1e-4);
 }
 
+/* NaN, Inf and denormal samples count as silence for that sample: a sine on both
+ * channels with a few of them stays a sine on both channels (before, one NaN made the
+ * whole window's sums NaN: the left channel read as dead, the correlation as 0). */
+static void test_non_finite(void)
+{
+	struct dg_separation_result res;
+	static const uint32_t spots[] = {0, 7, 8, 1000, 4097, 20000, LEN - 1};
+
+	for (int i = 0; i < LEN; i++)
+		L[i] = R[i] = 0.5f * (float) sin(2 * M_PI * 1000.0 * i / 48000.0);
+	for (size_t k = 0; k < sizeof(spots) / sizeof(spots[0]); k++) {
+		L[spots[k]] = k % 2 ? NAN : INFINITY;
+		R[(spots[k] + 3) % LEN] = k % 2 ? -INFINITY : -NAN;
+	}
+	analyze(48000, L, R, &res);
+	DG_CHECK_INT(res.dead_channel, -1);
+	DG_CHECK(res.correlation > 0.999f);
+	DG_CHECK_NEAR(res.imbalance_db, 0.0, 0.01);
+	DG_CHECK_NEAR(res.rms_db[0], 20 * log10(0.5 / sqrt(2.0)), 0.01);
+	DG_CHECK(isfinite(res.rms_db[1]) && isfinite(res.crosstalk_db));
+
+	/* Denormals alone are silence: nothing to judge, nothing dead. */
+	for (int i = 0; i < LEN; i++)
+		L[i] = R[i] = (i % 2 ? 1.0f : -1.0f) * 1e-40f;
+	analyze(48000, L, R, &res);
+	DG_CHECK_NEAR(res.rms_db[0], -200.0, 0.0);
+	DG_CHECK_NEAR(res.rms_db[1], -200.0, 0.0);
+	DG_CHECK_INT(res.dead_channel, -1);
+	DG_CHECK_NEAR(res.correlation, 0.0, 0.0);
+
+	/* Down to 2^-60 a sample counts (-361 dBFS): a quiet signal is not rounded away. */
+	for (int i = 0; i < LEN; i++)
+		L[i] = R[i] = (i % 2 ? 1.0f : -1.0f) * 1e-17f;
+	analyze(48000, L, R, &res);
+	DG_CHECK_NEAR(res.rms_db[0], -200.0, 0.0); /* below the meters' floor, still silence */
+	for (int i = 0; i < LEN; i++)
+		L[i] = R[i] = (i % 2 ? 1.0f : -1.0f) * 1e-9f;
+	analyze(48000, L, R, &res);
+	DG_CHECK_NEAR(res.rms_db[0], -180.0, 0.01);
+	DG_CHECK_NEAR(res.correlation, 1.0, 1e-6);
+}
+
 int main(void)
 {
 	struct dg_separation_result res;
@@ -195,5 +237,6 @@ int main(void)
 	DG_CHECK_NEAR(res.correlation, 1.0, 1e-6);
 
 	test_against_double();
+	test_non_finite();
 	return dg_test_done("test-separation");
 }
