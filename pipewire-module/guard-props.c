@@ -16,7 +16,7 @@
 #include <spa/utils/string.h>
 
 #include "dacguard-module.h"
-#include "props-params.h"
+#include "props-write.h"
 
 #define PW_LOG_TOPIC_DEFAULT dg_mod_topic
 
@@ -177,105 +177,26 @@ struct spa_pod *guard_build_props(struct guard *g, struct spa_pod_builder *b)
 	return spa_pod_builder_pop(b, &f[0]);
 }
 
-/* A string value fit for a label: short enough, printable. */
-static int get_string(struct guard *g, const char *key, const struct spa_pod *pod, size_t size,
-		      const char **s)
+static enum dg_props_key classify_key(void *data, const char *key)
 {
-	if (spa_pod_get_string(pod, s) < 0) {
-		pw_log_warn("%s: %s: refusing a value that is not a string", g->node_name, key);
-		return -EINVAL;
-	}
-	if (strlen(*s) >= size) {
-		pw_log_warn("%s: %s: refusing a value longer than %zu bytes", g->node_name, key,
-			    size - 1);
-		return -EINVAL;
-	}
-	for (const char *c = *s; *c; c++) {
-		if ((unsigned char) *c < 0x20 || *c == 0x7f) {
-			pw_log_warn("%s: %s: refusing a value with control characters",
-				    g->node_name, key);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	const struct prop_desc *p = find_prop(key);
+
+	if (p == NULL)
+		return DG_PROPS_KEY_UNKNOWN;
+	return p->writable ? DG_PROPS_KEY_WRITABLE : DG_PROPS_KEY_READ_ONLY;
 }
 
-/* One Props write, read whole before anything applies: what it held of ours. */
-struct props_write {
-	struct guard *guard;
-	struct dg_guard_write w;
-	bool has_headphone;
-	char headphone[DG_NAME_MAX];
+static void warn_key(void *data, const char *key, const char *why)
+{
+	struct guard *g = data;
+
+	pw_log_warn("%s: %s: %s", g->node_name, key, why);
+}
+
+static const struct dg_props_write_ops write_ops = {
+	.classify = classify_key,
+	.warn = warn_key,
 };
-
-/* Checks one key/value of a write and keeps it in pw->w; a refused value changes
- * nothing. Keys without our prefix belong to the adapter's converter: not ours. */
-static int read_param(void *data, const char *key, const struct spa_pod *value)
-{
-	struct props_write *pw = data;
-	struct guard *g = pw->guard;
-	struct dg_guard_write *w = &pw->w;
-	const struct prop_desc *p;
-	char err[160];
-	const char *s;
-	double v;
-
-	if (!spa_strstartswith(key, "dacguard."))
-		return 0;
-	if ((p = find_prop(key)) == NULL) {
-		pw_log_warn("%s: %s: unknown key, ignored", g->node_name, key);
-		return 0;
-	}
-	if (!p->writable) {
-		pw_log_warn("%s: %s: read-only, write ignored", g->node_name, key);
-		return 0;
-	}
-	if (spa_streq(key, "dacguard.ceiling-db")) {
-		if (dg_props_pod_number(value, &v) < 0) {
-			pw_log_warn("%s: %s: refusing a value that is not a number",
-				    g->node_name, key);
-			return 0;
-		}
-		if (!isfinite(v)) {
-			pw_log_warn("%s: %s: refusing non-finite value", g->node_name, key);
-			return 0;
-		}
-		/* given twice: the lower one */
-		w->ceiling_db = w->has_ceiling && w->ceiling_db < v ? w->ceiling_db : v;
-		w->has_ceiling = true;
-	} else if (spa_streq(key, "dacguard.output")) {
-		if (get_string(g, key, value, sizeof(w->output), &s) < 0)
-			return 0;
-		if (!spa_streq(s, "unknown") && dg_connector_from_id(s) == DG_CONNECTOR_UNKNOWN) {
-			pw_log_warn("%s: %s: unknown output id '%s'", g->node_name, key, s);
-			return 0;
-		}
-		snprintf(w->output, sizeof(w->output), "%s", s);
-		w->has_output = true;
-	} else if (spa_streq(key, "dacguard.mode")) {
-		if (get_string(g, key, value, DG_ID_MAX, &s) < 0)
-			return 0;
-		if (dg_mode_from_string(s, &w->mode) < 0) {
-			pw_log_warn("%s: %s: unknown mode '%s'", g->node_name, key, s);
-			return 0;
-		}
-		w->has_mode = true;
-	} else if (spa_streq(key, "dacguard.output-ceilings")) {
-		if (get_string(g, key, value, DG_CEILING_TABLE_TEXT_MAX, &s) < 0)
-			return 0;
-		if (dg_ceiling_table_parse(s, &w->table, err, sizeof(err)) < 0) {
-			pw_log_warn("%s: %s: refusing %s", g->node_name, key, err);
-			return 0;
-		}
-		w->has_table = true;
-	} else {
-		if (get_string(g, key, value, sizeof(pw->headphone), &s) < 0)
-			return 0;
-		snprintf(pw->headphone, sizeof(pw->headphone), "%s", s);
-		pw->has_headphone = true;
-	}
-	return 0;
-}
 
 static bool set_label(struct guard *g, const char *key, char *dst, size_t size, const char *s)
 {
@@ -289,13 +210,13 @@ static bool set_label(struct guard *g, const char *key, char *dst, size_t size, 
 /* A write, whole: lib/policy decides what it leads to; this applies it. */
 void guard_props_changed(struct guard *g, const struct spa_pod *param)
 {
-	struct props_write pw = {.guard = g};
+	struct dg_props_write pw;
 	struct dg_guard_state next, *cur = &g->state;
 	char json[DG_CEILING_TABLE_JSON_MAX];
 	bool changed = false, info;
 	unsigned why;
 
-	if (dg_props_params_foreach(param, read_param, &pw) <= 0)
+	if (dg_props_write_read(param, &write_ops, g, &pw) <= 0)
 		return;
 	if (pw.has_headphone)
 		changed |= set_label(g, "dacguard.headphone", g->headphone, sizeof(g->headphone),
