@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* dg-set-props ID KEY VALUE: writes one float Props param to node ID, the way
  * pw-cli set-param does, but VALUE may be "nan", "inf" or "-inf" (pw-cli's
- * JSON cannot carry a NaN). Returns once the server has processed it. */
+ * JSON cannot carry a NaN).
+ * dg-set-props ID --pod FILE: sends the POD in FILE as it is (a malformed one
+ * included: only its outer size must fit the file, as the protocol demands).
+ * Returns once the server has processed it. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
 	struct pw_registry *registry;
 	struct pw_node *node;
 	struct spa_hook core_listener;
-	uint8_t buffer[1024];
+	static uint64_t buffer[8192];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
 	struct spa_pod_frame f[2];
 	struct spa_pod *pod;
@@ -58,13 +61,25 @@ int main(int argc, char **argv)
 	float value;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: dg-set-props NODE-ID KEY VALUE\n");
+		fprintf(stderr, "usage: dg-set-props NODE-ID KEY VALUE | NODE-ID --pod FILE\n");
 		return 2;
 	}
 	id = strtoul(argv[1], &end, 10);
 	if (*end != '\0')
 		return 2;
-	if (strcmp(argv[3], "nan") == 0)
+	if (strcmp(argv[2], "--pod") == 0) {
+		FILE *in = fopen(argv[3], "rb");
+		size_t n = in ? fread(buffer, 1, sizeof(buffer), in) : 0;
+
+		if (in)
+			fclose(in);
+		pod = (struct spa_pod *) buffer;
+		if (n < sizeof(*pod) || SPA_POD_SIZE(pod) > n) {
+			fprintf(stderr, "%s: not a POD\n", argv[3]);
+			return 2;
+		}
+		value = 0.0f;
+	} else if (strcmp(argv[3], "nan") == 0)
 		value = NAN;
 	else if (strcmp(argv[3], "inf") == 0)
 		value = INFINITY;
@@ -86,13 +101,15 @@ int main(int argc, char **argv)
 	node =
 	    pw_registry_bind(registry, (uint32_t) id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0);
 
-	spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
-	spa_pod_builder_prop(&b, SPA_PROP_params, 0);
-	spa_pod_builder_push_struct(&b, &f[1]);
-	spa_pod_builder_string(&b, argv[2]);
-	spa_pod_builder_float(&b, value);
-	spa_pod_builder_pop(&b, &f[1]);
-	pod = spa_pod_builder_pop(&b, &f[0]);
+	if (strcmp(argv[2], "--pod") != 0) {
+		spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
+		spa_pod_builder_prop(&b, SPA_PROP_params, 0);
+		spa_pod_builder_push_struct(&b, &f[1]);
+		spa_pod_builder_string(&b, argv[2]);
+		spa_pod_builder_float(&b, value);
+		spa_pod_builder_pop(&b, &f[1]);
+		pod = spa_pod_builder_pop(&b, &f[0]);
+	}
 	pw_node_set_param(node, SPA_PARAM_Props, 0, pod);
 
 	d.seq = pw_core_sync(core, PW_ID_CORE, 0);
