@@ -32,8 +32,6 @@
 #define PENDING_MS          1000
 #define CEILING_EPSILON_DB  0.01
 #define SINK_NAME_MAX       256
-/* dacguard.output-ceilings: DG_MAX_OUTPUTS of "\"bal-xlr3x2\": -120.000, " fit */
-#define TABLE_MAX           DG_CEILING_TABLE_JSON_MAX
 
 enum obj_kind {
 	OBJ_SINK,        /* Audio/Sink that is not a guard */
@@ -83,7 +81,7 @@ struct obj {
 	char written_output[DG_ID_MAX];
 	char written_mode[32];
 	char written_headphone[DG_NAME_MAX];
-	char written_table[TABLE_MAX];
+	char written_table[DG_CEILING_TABLE_JSON_MAX];
 	uint64_t pending_until;
 	/* OBJ_STREAM: serial of the guard it was moved to */
 	uint64_t moved_to;
@@ -157,7 +155,7 @@ struct want {
 	char output[DG_ID_MAX];
 	const char *mode;
 	char headphone[DG_NAME_MAX];
-	char table[TABLE_MAX];
+	char table[DG_CEILING_TABLE_JSON_MAX];
 };
 
 /* pw-apply.c: the connection, its timer and reconcile(), the one place that acts */
