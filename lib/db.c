@@ -287,13 +287,32 @@ static const struct dg_json_object selector_object = {
 	.unknown = "unknown key (control, items)",
 };
 
+/* A control is read once: with two selectors on it, the first would decide for both. */
+static int parse_selector_elem(const struct dg_json_value *elem, size_t i, void *entry,
+			       void *refs)
+{
+	struct dg_db_entry *e = entry;
+	struct dg_db_selector *s = &e->selectors[i];
+	unsigned seen;
+	int res;
+
+	memset(s, 0, sizeof(*s));
+	res = dg_json_read_object(elem->ctx, elem->obj, elem->key, elem->val, elem->len,
+				  &selector_object, s, refs, &seen);
+	if (res < 0)
+		return res;
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(e->selectors[j].control, s->control) == 0)
+			return dg_json_error(elem->ctx, elem->val, elem->key,
+					     "duplicate control \"%s\"", s->control);
+	return 0;
+}
+
 static const struct dg_json_list selector_list = {
 	.what = "selectors",
 	.max = DG_MAX_SELECTORS,
 	.count = offsetof(struct dg_db_entry, n_selectors),
-	.object = &selector_object,
-	.array = offsetof(struct dg_db_entry, selectors),
-	.stride = sizeof(struct dg_db_selector),
+	.read = parse_selector_elem,
 };
 
 static int parse_output_elem(const struct dg_json_value *elem, size_t i, void *entry, void *aux)

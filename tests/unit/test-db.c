@@ -113,6 +113,57 @@ static void test_match(void)
 	dg_db_free(&db);
 }
 
+/* The first error of a load, where it is and what it says. */
+struct first_error {
+	unsigned n;
+	int line, col;
+	char key[256], msg[512];
+};
+
+static void first_error_fn(void *user, const struct dg_diag *d)
+{
+	struct first_error *f = user;
+
+	if (d->severity != DG_SEVERITY_ERROR || f->n++ > 0)
+		return;
+	f->line = d->line;
+	f->col = d->col;
+	snprintf(f->key, sizeof(f->key), "%s", d->key);
+	snprintf(f->msg, sizeof(f->msg), "%s", d->msg);
+}
+
+/* Adds text to a database holding good-devices.conf: refused with one error at line:col,
+ * key, msg, and the database as it was. */
+static void check_refused(const char *text, int line, int col, const char *key, const char *msg)
+{
+	struct first_error f = { 0 };
+	struct dg_errors errors = { .fn = first_error_fn, .user = &f };
+	struct dg_db db;
+
+	load_good(&db);
+	DG_CHECK_INT(dg_db_add_string(&db, "t.conf", text, strlen(text), &errors), -EINVAL);
+	DG_CHECK_INT(f.n, 1);
+	DG_CHECK_INT(f.line, line);
+	DG_CHECK_INT(f.col, col);
+	DG_CHECK_STR(f.key, key);
+	DG_CHECK_STR(f.msg, msg);
+	DG_CHECK_INT(db.n, 3);
+	dg_db_free(&db);
+}
+
+/* Found by fuzz-db: two selectors on one control were both accepted, and the first
+ * decided for the second (an item the second maps to bal-2.5 read as se-3.5). */
+static void test_selector_control_twice(void)
+{
+	check_refused("devices = [ { vendor = V model = M source = s\n"
+		      "  match = { usb = \"2972:0047\" }\n"
+		      "  selectors = [ { control = Out items = { SE = se-3.5 } }\n"
+		      "                { control = Out items = { SE = bal-2.5 } } ]\n"
+		      "  outputs = [ { id = se-3.5 source = s } { id = bal-2.5 source = s } ]\n"
+		      "} ]\n",
+		      4, 17, "devices[0].selectors[1]", "duplicate control \"Out\"");
+}
+
 #define ENTRY_FMT                                                                        \
 	"devices = [ { vendor = \"V\" model = \"%s\" source = \"s\"\n"                       \
 	"  match = { usb = \"%s\" }\n"                                                       \
@@ -256,6 +307,7 @@ int main(int argc, char **argv)
 		return policy(argv[1]);
 	test_values();
 	test_match();
+	test_selector_control_twice();
 	test_dirs();
 	return dg_test_done("test-db");
 }
