@@ -256,7 +256,8 @@ static int load_file(struct dg_config *cfg, const char *path, bool trusted, bool
 	if (res == -ENOENT && !must_exist)
 		return 0;
 	if (res < 0)
-		return dg_diag_file_error(errors, path, "cannot read: %s", strerror(-res));
+		return dg_diag_file_error(errors, path, "cannot read: %s",
+					  dg_read_strerror(res));
 	/* A file of its own transaction too: a bad one leaves nothing half-set for the next. */
 	res = dg_config_load_string(cfg, path, data, len, trusted, hp, errors);
 	free(data);

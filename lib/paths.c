@@ -14,9 +14,6 @@
 
 #include "paths.h"
 
-/* Larger than any config file has a reason to be: a runaway file is refused, not read. */
-#define DG_MAX_FILE_SIZE (4 * 1024 * 1024)
-
 void dg_paths_init_dir(struct dg_paths *p, const char *dir, bool trusted)
 {
 	memset(p, 0, sizeof(*p));
@@ -166,7 +163,8 @@ int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, vo
 		int r = dg_read_file(files[i], &data, &len);
 
 		if (r < 0) {
-			r = dg_diag_file_error(errors, files[i], "cannot read: %s", strerror(-r));
+			r = dg_diag_file_error(errors, files[i], "cannot read: %s",
+					       dg_read_strerror(r));
 		} else {
 			r = add(work, files[i], data, len, errors);
 			free(data);
@@ -177,6 +175,27 @@ int dg_load_each_file(char *const *files, size_t n_files, dg_add_text_fn add, vo
 	return res;
 }
 
+const char *dg_read_strerror(int res)
+{
+	switch (res) {
+	case -EISDIR:
+		return "a directory, not a file";
+	case -ENODEV:
+		return "not a regular file (a FIFO, a socket or a device)";
+	case -EFBIG:
+		return "larger than " DG_MAX_FILE_SIZE_TEXT ", the most a configuration file may be";
+	default:
+		return strerror(-res);
+	}
+}
+
+static int not_regular(const struct stat *st)
+{
+	if (S_ISREG(st->st_mode))
+		return 0;
+	return S_ISDIR(st->st_mode) ? -EISDIR : -ENODEV;
+}
+
 int dg_read_file(const char *path, char **data, size_t *len)
 {
 	struct stat st;
@@ -184,17 +203,21 @@ int dg_read_file(const char *path, char **data, size_t *len)
 	char *buf;
 	int fd, res = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Only a regular file is opened (the open of a device may do things); O_NONBLOCK in
+	 * case it became a FIFO since, whose open would wait for a writer, forever. */
+	if (stat(path, &st) < 0)
+		return -errno;
+	if ((res = not_regular(&st)) < 0)
+		return res;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		res = -errno;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		res = -EISDIR;
+	if ((res = not_regular(&st)) < 0)
 		goto out;
-	}
 	if (st.st_size > DG_MAX_FILE_SIZE) {
 		res = -EFBIG;
 		goto out;

@@ -31,8 +31,17 @@ int dg_collect_files(const struct dg_paths *p, const char *sub, const char *suff
 		     char ***files, size_t *n_files);
 void dg_file_list_free(char **files, size_t n_files);
 
-/* Reads a whole file (NUL-terminated, *len excludes the NUL). */
+/* Larger than any config file has a reason to be: a runaway file is refused, not read. */
+#define DG_MAX_FILE_SIZE      (4 * 1024 * 1024)
+#define DG_MAX_FILE_SIZE_TEXT "4 MiB"
+
+/* Reads a whole regular file (NUL-terminated, *len excludes the NUL) and never blocks.
+ * Returns 0 or a negative errno: -ENOENT no such file, -EISDIR a directory, -ENODEV
+ * another kind of file (a FIFO is not opened to wait for a writer), -EFBIG over
+ * DG_MAX_FILE_SIZE (not read). */
 int dg_read_file(const char *path, char **data, size_t *len);
+/* What dg_read_file()'s error means, for "cannot read: ..." */
+const char *dg_read_strerror(int res);
 
 /* Reads every file and hands its text to add(work, ...). Every file is read, so one run
  * reports the errors of all of them. Returns 0, -ENOMEM, or -EINVAL if any file failed. */

@@ -398,9 +398,11 @@ static int db_validate(int argc, char **argv)
 		for (size_t i = 0; i < t.n_configs; i++) {
 			char *data;
 			size_t len;
+			int r = dg_read_file(t.configs[i], &data, &len);
 
-			if (dg_read_file(t.configs[i], &data, &len) < 0) {
-				dg_diag_file_error(&errors, t.configs[i], "cannot read");
+			if (r < 0) {
+				dg_diag_file_error(&errors, t.configs[i], "cannot read: %s",
+						   dg_read_strerror(r));
 				continue;
 			}
 			dg_config_load_string(cfg, t.configs[i], data, len, true,

@@ -547,6 +547,64 @@ static void test_metadata_name(void)
 	DG_CHECK_STR(out, "");
 }
 
+/* A dacguard.conf that cannot be read, loaded while a good one is in force: an error that
+ * names the file and says why, the good state untouched, and never a wait (a FIFO's open
+ * would wait for a writer). */
+static void check_unreadable(const struct dg_paths *p, const struct dg_config *good,
+			     const char *why)
+{
+	struct dg_config cfg = *good;
+	struct capture c;
+	struct dg_errors errors = sink(&c);
+	char want[PATH_MAX + 64];
+
+	DG_CHECK_INT(dg_config_load(&cfg, p, NULL, &errors), -EINVAL);
+	DG_CHECK_INT(c.n_errors, 1);
+	DG_CHECK_INT(c.line, 0);
+	snprintf(want, sizeof(want), "cannot read: %s", why);
+	if (strncmp(c.msg, want, strlen(want)) != 0)
+		fprintf(stderr, "got '%s', expected '%s...'\n", c.msg, want);
+	DG_CHECK(strncmp(c.msg, want, strlen(want)) == 0);
+	DG_CHECK(memcmp(&cfg, good, sizeof(cfg)) == 0);
+}
+
+static void test_unreadable(void)
+{
+	char root[] = "/tmp/dg-test-conf-XXXXXX", path[PATH_MAX], cmd[PATH_MAX + 16];
+	struct dg_paths p;
+	struct dg_config good;
+	FILE *f;
+
+	DG_CHECK(mkdtemp(root) != NULL);
+	dg_paths_init_dir(&p, root, false);
+	snprintf(path, sizeof(path), "%s/dacguard.conf", root);
+	write_file(root, "dacguard.conf", "dacguard.max-spl-db = 80\n");
+	dg_config_defaults(&good);
+	DG_CHECK_INT(dg_config_load(&good, &p, NULL, NULL), 0);
+	DG_CHECK_NEAR(good.max_spl_db, 80.0, 0.0);
+
+	unlink(path);
+	DG_CHECK(mkfifo(path, 0644) == 0);
+	check_unreadable(&p, &good, "not a regular file");
+	unlink(path);
+	DG_CHECK(mkdir(path, 0755) == 0);
+	check_unreadable(&p, &good, "a directory");
+	rmdir(path);
+	/* one byte over the limit, in a file otherwise good: not read at all */
+	f = fopen(path, "w");
+	DG_CHECK(f != NULL);
+	if (f) {
+		fputs("dacguard.max-spl-db = 90\n", f);
+		for (long i = ftell(f); i <= DG_MAX_FILE_SIZE; i++)
+			fputc(' ', f);
+		fclose(f);
+	}
+	check_unreadable(&p, &good, "larger than 4 MiB");
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	DG_CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
 	test_corpus();
@@ -560,5 +618,6 @@ int main(void)
 	test_devices_append();
 	test_hide_raw_sink();
 	test_metadata_name();
+	test_unreadable();
 	return dg_test_done("test-conf");
 }
