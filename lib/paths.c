@@ -110,15 +110,14 @@ int dg_collect_files(const struct dg_paths *p, const char *sub, const char *suff
 		if (!(dp = opendir(dir)))
 			continue;
 		while ((e = readdir(dp)) && res == 0) {
-			struct stat st;
-
 			if (e->d_name[0] == '.' || !has_suffix(e->d_name, suffix))
 				continue;
 			if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 			    (int)sizeof(path))
 				continue;
-			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-				continue;
+			/* Whatever it is: one that cannot be read is an error when it is read,
+			 * not a file skipped as if deleted (a drop-in that lowers a limit would
+			 * raise it by vanishing). */
 			res = add_found(&list, &n, e->d_name, path);
 		}
 		closedir(dp);
@@ -180,6 +179,8 @@ const char *dg_read_strerror(int res)
 	switch (res) {
 	case -EISDIR:
 		return "a directory, not a file";
+	case -ENOLINK:
+		return "a symbolic link to nothing";
 	case -ENODEV:
 		return "not a regular file (a FIFO, a socket or a device)";
 	case -EFBIG:
@@ -205,8 +206,13 @@ int dg_read_file(const char *path, char **data, size_t *len)
 
 	/* Only a regular file is opened (the open of a device may do things); O_NONBLOCK in
 	 * case it became a FIFO since, whose open would wait for a writer, forever. */
-	if (stat(path, &st) < 0)
-		return -errno;
+	if (stat(path, &st) < 0) {
+		res = -errno;
+		/* the name is there: not a missing file */
+		if (res == -ENOENT && lstat(path, &st) == 0)
+			res = -ENOLINK;
+		return res;
+	}
 	if ((res = not_regular(&st)) < 0)
 		return res;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -25,8 +25,10 @@ int dg_paths_init(struct dg_paths *p);
 void dg_paths_init_dir(struct dg_paths *p, const char *dir, bool trusted);
 
 /* Files "<dir>/<sub>/<name><suffix>" collected across p's dirs by name: a higher-priority dir
- * replaces a same-named file; sorted by strverscmp() of the name. *files is a malloc'd
- * array of malloc'd paths; free with dg_file_list_free(). Missing dirs are skipped. */
+ * replaces a same-named file; sorted by strverscmp() of the name. Every such name counts,
+ * whatever it is (a directory, a FIFO, a symbolic link to nothing): reading it fails then.
+ * *files is a malloc'd array of malloc'd paths; free with dg_file_list_free(). Missing
+ * dirs are skipped. */
 int dg_collect_files(const struct dg_paths *p, const char *sub, const char *suffix,
 		     char ***files, size_t *n_files);
 void dg_file_list_free(char **files, size_t n_files);
@@ -36,9 +38,10 @@ void dg_file_list_free(char **files, size_t n_files);
 #define DG_MAX_FILE_SIZE_TEXT "4 MiB"
 
 /* Reads a whole regular file (NUL-terminated, *len excludes the NUL) and never blocks.
- * Returns 0 or a negative errno: -ENOENT no such file, -EISDIR a directory, -ENODEV
- * another kind of file (a FIFO is not opened to wait for a writer), -EFBIG over
- * DG_MAX_FILE_SIZE (not read). */
+ * Returns 0 or a negative errno: -ENOENT no such file, -ENOLINK a symbolic link to
+ * nothing (the name is there: not a missing file), -EISDIR a directory, -ENODEV another
+ * kind of file (a FIFO is not opened to wait for a writer), -EFBIG over DG_MAX_FILE_SIZE
+ * (not read). */
 int dg_read_file(const char *path, char **data, size_t *len);
 /* What dg_read_file()'s error means, for "cannot read: ..." */
 const char *dg_read_strerror(int res);

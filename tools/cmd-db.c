@@ -269,7 +269,8 @@ static int add_root(struct targets *t, const struct dg_paths *paths)
 		struct stat st;
 
 		snprintf(path, sizeof(path), "%s/dacguard.conf", paths->dirs[d]);
-		if (stat(path, &st) == 0 && (res = push(&t->configs, &t->n_configs, path)) < 0)
+		/* lstat: a symbolic link to nothing is an error to report, not no file */
+		if (lstat(path, &st) == 0 && (res = push(&t->configs, &t->n_configs, path)) < 0)
 			return res;
 	}
 	if ((res = dg_collect_files(paths, "dacguard.conf.d", ".conf", &files, &n)) < 0)

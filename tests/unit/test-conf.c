@@ -600,6 +600,29 @@ static void test_unreadable(void)
 		fclose(f);
 	}
 	check_unreadable(&p, &good, "larger than 4 MiB");
+	unlink(path);
+	/* a symbolic link to nothing is not a missing file (which would mean the defaults) */
+	DG_CHECK(symlink("no-such-file", path) == 0);
+	check_unreadable(&p, &good, "a symbolic link to nothing");
+	unlink(path);
+
+	/* A drop-in that lowered a limit, in place of which a name appears that cannot be
+	 * read: skipped as if deleted, it would raise the limit again. */
+	write_file(root, "dacguard.conf", "dacguard.max-spl-db = 80\n");
+	make_dir(root, "dacguard.conf.d");
+	write_file(root, "dacguard.conf.d/50-quiet.conf", "dacguard.max-spl-db = 70\n");
+	DG_CHECK_INT(dg_config_load(&good, &p, NULL, NULL), 0);
+	DG_CHECK_NEAR(good.max_spl_db, 70.0, 0.0);
+	snprintf(path, sizeof(path), "%s/dacguard.conf.d/50-quiet.conf", root);
+	unlink(path);
+	DG_CHECK(mkfifo(path, 0644) == 0);
+	check_unreadable(&p, &good, "not a regular file");
+	unlink(path);
+	DG_CHECK(mkdir(path, 0755) == 0);
+	check_unreadable(&p, &good, "a directory");
+	rmdir(path);
+	DG_CHECK(symlink("no-such-file", path) == 0);
+	check_unreadable(&p, &good, "a symbolic link to nothing");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	DG_CHECK_INT(system(cmd), 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "tests/dg-test.h"
@@ -235,6 +236,82 @@ static void test_dirs(void)
 	dg_db_free(&db);
 }
 
+/* The file the first error names and its message, and how many there were. */
+struct file_error {
+	unsigned n;
+	char file[PATH_MAX];
+	char msg[512];
+};
+
+static void file_error_fn(void *user, const struct dg_diag *d)
+{
+	struct file_error *f = user;
+
+	if (d->severity != DG_SEVERITY_ERROR || f->n++ > 0)
+		return;
+	snprintf(f->file, sizeof(f->file), "%s", d->file);
+	snprintf(f->msg, sizeof(f->msg), "%s", d->msg);
+}
+
+/* A database file in place of which a name appears that cannot be read (a FIFO, a
+ * directory, a symbolic link to nothing): an error naming it, and the database in force
+ * stays. Skipped, the file's devices would turn unknown behind the user's back. */
+static void check_unreadable(const struct dg_paths *p, const char *path, const char *why)
+{
+	struct file_error f = { 0 };
+	struct dg_errors errors = { .fn = file_error_fn, .user = &f };
+	struct dg_db db;
+	char want[128];
+
+	dg_db_init(&db);
+	DG_CHECK_INT(dg_db_load(&db, p, NULL), 0);
+	DG_CHECK_INT(db.n, 2);
+	if (strcmp(why, "fifo") == 0) {
+		DG_CHECK(mkfifo(path, 0644) == 0);
+		why = "not a regular file (a FIFO, a socket or a device)";
+	} else if (strcmp(why, "dir") == 0) {
+		DG_CHECK(mkdir(path, 0755) == 0);
+		why = "a directory, not a file";
+	} else {
+		DG_CHECK(symlink("no-such-file", path) == 0);
+		why = "a symbolic link to nothing";
+	}
+	DG_CHECK_INT(dg_db_load(&db, p, &errors), -EINVAL);
+	DG_CHECK_INT(f.n, 1);
+	DG_CHECK_STR(f.file, path);
+	snprintf(want, sizeof(want), "cannot read: %s", why);
+	DG_CHECK_STR(f.msg, want);
+	DG_CHECK_INT(db.n, 2);
+	DG_CHECK(dg_db_match(&db, 0x1234, 1, NULL, NULL) != NULL);
+	dg_db_free(&db);
+	DG_CHECK(remove(path) == 0);
+}
+
+static void test_unreadable(void)
+{
+	char root[] = "/tmp/dg-test-db-XXXXXX", path[PATH_MAX + 64], cmd[PATH_MAX];
+	struct dg_paths p;
+	char text[512];
+
+	DG_CHECK(mkdtemp(root) != NULL);
+	dg_paths_init_dir(&p, root, false);
+	snprintf(path, sizeof(path), "%s/devices", root);
+	mkdir(path, 0755);
+	snprintf(text, sizeof(text), ENTRY_FMT, "one", "1234:0001");
+	snprintf(path, sizeof(path), "%s/devices/10-one.conf", root);
+	write_file(path, text);
+	snprintf(text, sizeof(text), ENTRY_FMT, "two", "1234:0002");
+	snprintf(path, sizeof(path), "%s/devices/20-two.conf", root);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/devices/30-three.conf", root);
+	check_unreadable(&p, path, "fifo");
+	check_unreadable(&p, path, "dir");
+	check_unreadable(&p, path, "dangling");
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	DG_CHECK_INT(system(cmd), 0);
+}
+
 /* Policy on the shipped files (libinput's quirks tests): what the loader alone does not
  * demand. Runs as `test-db-policy <conf dir>`. */
 static void check_usb_lowercase(const char *path)
@@ -309,5 +386,6 @@ int main(int argc, char **argv)
 	test_match();
 	test_selector_control_twice();
 	test_dirs();
+	test_unreadable();
 	return dg_test_done("test-db");
 }
