@@ -13,8 +13,10 @@ void dg_json_object_string(const char *json, const char *key, char *out, size_t 
 	const char *skip;
 	char k[64];
 
+	if (size == 0)
+		return;
 	out[0] = '\0';
-	if (json == NULL || size == 0 || size > INT_MAX)
+	if (json == NULL || size > INT_MAX)
 		return;
 	spa_json_init(&it, json, strlen(json));
 	if (spa_json_enter_object(&it, &obj) <= 0)

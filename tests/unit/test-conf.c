@@ -545,6 +545,10 @@ static void test_metadata_name(void)
 	strcpy(out, "stale");
 	dg_json_object_string("{ \"node\": \"x\" }", "name", out, sizeof(out));
 	DG_CHECK_STR(out, "");
+	/* an out of size 0 has no byte to write, not even the NUL (found by fuzz-metadata) */
+	strcpy(out, "stale");
+	dg_json_object_string("{ \"name\": \"b\" }", "name", out, 0);
+	DG_CHECK_STR(out, "stale");
 }
 
 /* A dacguard.conf that cannot be read, loaded while a good one is in force: an error that
