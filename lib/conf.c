@@ -27,6 +27,8 @@ void dg_config_defaults(struct dg_config *cfg)
 	cfg->max_spl_db = 85.0;
 	cfg->fallback_ceiling_db = -30.0;
 	cfg->hard_ceiling_db = 0.0;
+	cfg->hard_max_spl_db = 100.0;
+	cfg->hard_fallback_ceiling_db = -30.0;
 	cfg->hide_raw_sink = true;
 	snprintf(cfg->default_headphone, sizeof(cfg->default_headphone), "%s",
 		 DG_HEADPHONE_DEFAULT);
@@ -171,8 +173,43 @@ static const struct dg_json_list device_list = {
 	.stride = sizeof(struct dg_conf_device),
 };
 
-/* The hard ceiling is root's: a user's file may only lower it. */
+/* A limit of root's: set by root's files, only lowered by a user's. */
+static int root_limit(const struct dg_json_value *v, struct parser *p, double min, double max,
+		      const char *what, double *limit)
+{
+	double d;
+	int res = dg_json_number(v->ctx, v->key, v->val, v->len, min, max, &d);
+
+	if (res < 0)
+		return res;
+	if (p->trusted || d <= *limit)
+		*limit = d;
+	else
+		dg_json_warning(v->ctx, v->val, v->key,
+				"a user file may only lower the %s (%g); %g ignored", what, *limit,
+				d);
+	return 0;
+}
+
 static int parse_hard_ceiling(const struct dg_json_value *v, void *dst, void *parser)
+{
+	struct dg_config *cfg = dst;
+
+	return root_limit(v, parser, CEILING_MIN, CEILING_MAX, "hard ceiling",
+			  &cfg->hard_ceiling_db);
+}
+
+static int parse_hard_max_spl(const struct dg_json_value *v, void *dst, void *parser)
+{
+	struct dg_config *cfg = dst;
+
+	return root_limit(v, parser, SPL_MIN, SPL_MAX, "hard limit in dB SPL",
+			  &cfg->hard_max_spl_db);
+}
+
+/* Anyone's for the comfort ceiling of an output without ratings; root's value is
+ * also that output's hard limit, which a user's file may only lower. */
+static int parse_fallback(const struct dg_json_value *v, void *dst, void *parser)
 {
 	struct parser *p = parser;
 	struct dg_config *cfg = dst;
@@ -181,12 +218,14 @@ static int parse_hard_ceiling(const struct dg_json_value *v, void *dst, void *pa
 
 	if (res < 0)
 		return res;
-	if (p->trusted || d <= cfg->hard_ceiling_db)
-		cfg->hard_ceiling_db = d;
-	else
+	cfg->fallback_ceiling_db = d;
+	if (p->trusted || d < cfg->hard_fallback_ceiling_db)
+		cfg->hard_fallback_ceiling_db = d;
+	else if (d > cfg->hard_fallback_ceiling_db)
 		dg_json_warning(v->ctx, v->val, v->key,
-				"a user file may only lower the hard ceiling (%g dB); %g ignored",
-				cfg->hard_ceiling_db, d);
+				"above the administrator's fallback ceiling (%g dB), which stays "
+				"the hard limit of outputs without ratings",
+				cfg->hard_fallback_ceiling_db);
 	return 0;
 }
 
@@ -195,9 +234,9 @@ static int parse_hard_ceiling(const struct dg_json_value *v, void *dst, void *pa
 static const struct dg_json_field top_fields[] = {
 	{ "dacguard.max-spl-db", DG_JSON_NUMBER, CONFIG_FIELD(max_spl_db), .min = SPL_MIN,
 	  .max = SPL_MAX },
-	{ "dacguard.fallback-ceiling-db", DG_JSON_NUMBER, CONFIG_FIELD(fallback_ceiling_db),
-	  .min = CEILING_MIN, .max = CEILING_MAX },
+	{ "dacguard.fallback-ceiling-db", .read = parse_fallback },
 	{ "dacguard.hard-ceiling-db", .read = parse_hard_ceiling },
+	{ "dacguard.hard-max-spl-db", .read = parse_hard_max_spl },
 	{ "dacguard.default-headphone", DG_JSON_STRING, CONFIG_FIELD(default_headphone),
 	  DG_NAME_MAX, .empty = "empty headphone id", .check = check_headphone },
 	{ "dacguard.devices", DG_JSON_LIST, .list = &device_list },

@@ -31,6 +31,11 @@ struct dg_config {
 	double max_spl_db;
 	double fallback_ceiling_db;
 	double hard_ceiling_db;
+	/* The administrator's limits (root's files only raise them): the loudest SPL any
+	 * output may reach whatever a client writes, and the hard ceiling of an output
+	 * without ratings (root's dacguard.fallback-ceiling-db). */
+	double hard_max_spl_db;
+	double hard_fallback_ceiling_db;
 	char default_headphone[DG_NAME_MAX];
 	/* Hide a known DAC's raw sink from ordinary PipeWire clients while its guard exists. */
 	bool hide_raw_sink;
@@ -42,8 +47,8 @@ struct dg_config {
 	size_t n_devices;
 };
 
-/* 85 dB SPL, -30 dBFS fallback, 0 dBFS hard ceiling, "generic-iem-sensitive", raw sinks
- * hidden, no exemptions. */
+/* 85 dB SPL, -30 dBFS fallback, 0 dBFS hard ceiling, 100 dB SPL hard limit,
+ * "generic-iem-sensitive", raw sinks hidden, no exemptions. */
 void dg_config_defaults(struct dg_config *cfg);
 
 /* Reads dacguard.conf and dacguard.conf.d/<name>.conf of every dir in paths, lowest priority

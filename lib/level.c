@@ -18,6 +18,8 @@ static const char *const limit_names[] = {
 	[DG_LIMIT_VOLTAGE] = "voltage",
 	[DG_LIMIT_POWER] = "power",
 	[DG_LIMIT_FALLBACK] = "fallback",
+	[DG_LIMIT_HARD] = "hard",
+	[DG_LIMIT_REPORTED] = "reported",
 };
 
 const char *dg_limit_to_string(enum dg_limit l)

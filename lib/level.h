@@ -11,6 +11,9 @@ enum dg_limit {
 	DG_LIMIT_VOLTAGE,        /* "voltage": max SPL, with the load voltage from Vout and Zout */
 	DG_LIMIT_POWER,          /* "power": max SPL, with the load voltage capped by a power rating */
 	DG_LIMIT_FALLBACK,       /* "fallback": ratings unknown, the configured fallback ceiling */
+	DG_LIMIT_HARD,           /* "hard": the administrator's limit (dacguard.hard-*) */
+	DG_LIMIT_REPORTED,       /* "reported": a user's claimed output, held to the one the
+				  * hardware reports */
 };
 
 struct dg_level {

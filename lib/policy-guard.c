@@ -88,10 +88,43 @@ double dg_policy_clamp(double ceiling_db, double hard_ceiling_db)
 	return ceiling_db > hard_ceiling_db ? hard_ceiling_db : ceiling_db;
 }
 
+double dg_policy_hard_for(const struct dg_guard_state *s)
+{
+	double hard = s->hard_ceiling_db, t;
+
+	if (s->hard_table.n > 0) {
+		t = dg_policy_select(&s->hard_table, s->output, s->mode, NULL);
+		if (!(t >= hard))
+			hard = t; /* NAN too: cannot happen with n > 0, but never the higher */
+	}
+	return hard;
+}
+
+void dg_policy_hard_table_lower(struct dg_ceiling_table *cur, const struct dg_ceiling_table *w)
+{
+	struct dg_ceiling_table next = *cur;
+	double v, was;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct dg_ceiling_entry *e = &w->entries[i];
+
+		v = e->ceiling_db;
+		if (cur->n > 0) {
+			/* what cur gave this output, before any of w applied */
+			was = dg_policy_select(cur, e->id, dg_policy_mode_of(e->id), NULL);
+			if (!(v <= was))
+				v = was;
+		}
+		if (dg_ceiling_table_set(&next, e->id, v) < 0)
+			return; /* full or a bad id: keep cur whole, never half of w */
+	}
+	*cur = next;
+}
+
 void dg_policy_guard_write(const struct dg_guard_state *cur, const struct dg_guard_write *w,
 			   struct dg_guard_state *next, unsigned *why)
 {
-	double target = w->has_ceiling ? w->ceiling_db : cur->ceiling_db, t;
+	double target = w->has_ceiling ? w->ceiling_db : cur->ceiling_db, t, hard;
 
 	*next = *cur;
 	*why = 0;
@@ -101,7 +134,12 @@ void dg_policy_guard_write(const struct dg_guard_state *cur, const struct dg_gua
 		next->mode = w->mode;
 	if (w->has_table)
 		next->table = w->table;
-	if (next->table.n > 0 && (w->has_ceiling || w->has_output || w->has_mode || w->has_table)) {
+	if (w->has_reported)
+		snprintf(next->reported, sizeof(next->reported), "%s", w->reported);
+	if (w->has_hard_table)
+		dg_policy_hard_table_lower(&next->hard_table, &w->hard_table);
+	if (next->table.n > 0 && (w->has_ceiling || w->has_output || w->has_mode || w->has_table ||
+				  w->has_reported)) {
 		/* output and mode tell one story with the ceiling */
 		if (w->has_output && !w->has_mode && dg_policy_mode_of(next->output) != DG_MODE_UNKNOWN)
 			next->mode = dg_policy_mode_of(next->output);
@@ -114,10 +152,20 @@ void dg_policy_guard_write(const struct dg_guard_state *cur, const struct dg_gua
 			*why |= DG_GUARD_ABOVE_TABLE;
 			target = t;
 		}
+		if (next->reported[0]) {
+			/* the hardware's word on the output in use outranks any claim */
+			t = dg_policy_select(&next->table, next->reported,
+					     dg_policy_mode_of(next->reported), NULL);
+			if (target > t) {
+				*why |= DG_GUARD_ABOVE_REPORTED;
+				target = t;
+			}
+		}
 	}
-	if (target > cur->hard_ceiling_db)
+	hard = dg_policy_hard_for(next);
+	if (target > hard)
 		*why |= DG_GUARD_ABOVE_HARD;
 	else if (!(target >= DG_GUARD_MIN_CEILING_DB))
 		*why |= DG_GUARD_BELOW_MIN;
-	next->ceiling_db = dg_policy_clamp(target, cur->hard_ceiling_db);
+	next->ceiling_db = dg_policy_clamp(target, hard);
 }

@@ -63,6 +63,62 @@ static bool is_candidate(const struct dg_output *o, const struct dg_mode_result 
 	return any_se ? !o->balanced : true;
 }
 
+/* The loudest headphone class (headphones/00-generic.conf: ids "generic-*") stands in
+ * for a headphone nobody assigned, so an unassigned output gets the lowest hard limit
+ * any class gives it. Without classes: the shipped worst case itself, 135 dB/V at 12
+ * ohm (generic-iem-sensitive, whose file gives its sources). */
+static double hard_of_class(const struct dg_config *cfg, const struct dg_headphone_db *hp,
+			    const struct dg_output *o)
+{
+	static const struct dg_headphone worst = {
+		.id = "generic-iem-sensitive",
+		.impedance_ohm = 12.0,
+		.sensitivity_db = 135.0,
+		.sensitivity_per_volt = true,
+	};
+	struct dg_level l;
+	double lowest = INFINITY;
+	bool any = false;
+
+	for (size_t i = 0; hp && i < hp->n; i++) {
+		if (strncmp(hp->entries[i].hp.id, "generic-", strlen("generic-")) != 0)
+			continue;
+		any = true;
+		dg_level_compute(o, &hp->entries[i].hp, cfg->hard_max_spl_db,
+				 cfg->hard_fallback_ceiling_db, &l);
+		if (l.ceiling_db < lowest)
+			lowest = l.ceiling_db;
+	}
+	if (!any) {
+		dg_level_compute(o, &worst, cfg->hard_max_spl_db, cfg->hard_fallback_ceiling_db, &l);
+		lowest = l.ceiling_db;
+	}
+	return lowest;
+}
+
+/* The administrator's limit for an output: dacguard.hard-max-spl-db with its ratings
+ * and the headphone assigned to it, under the hard ceiling; root's fallback for an
+ * output without ratings. */
+static double hard_limit(const struct dg_config *cfg, const struct dg_headphone_db *hp,
+			 const struct dg_conf_output *co, const struct dg_output *o)
+{
+	const struct dg_headphone *h = NULL;
+	struct dg_level l;
+	double hard;
+
+	if (co && co->headphone[0] && hp)
+		h = dg_headphone_db_find(hp, co->headphone);
+	if (h) {
+		dg_level_compute(o, h, cfg->hard_max_spl_db, cfg->hard_fallback_ceiling_db, &l);
+		hard = l.ceiling_db;
+	} else {
+		hard = hard_of_class(cfg, hp, o);
+	}
+	if (!(hard <= cfg->hard_ceiling_db))
+		hard = cfg->hard_ceiling_db;
+	return hard;
+}
+
 void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db *hp,
 		      const struct dg_conf_device *dev_conf, const struct dg_dac *dac,
 		      const struct dg_mode_result *mode, bool descriptors_ok,
@@ -70,7 +126,7 @@ void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db 
 {
 	const char *in_force = mode->output, *chosen = NULL;
 	enum dg_mode in_mode = mode->mode;
-	double now;
+	double now, reported;
 
 	memset(out, 0, sizeof(*out));
 	out->dac = *dac;
@@ -94,14 +150,21 @@ void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db 
 		if (co && !isnan(co->ceiling_db) && co->ceiling_db < d->level.ceiling_db)
 			d->level.ceiling_db = co->ceiling_db;
 		/* the administrator's limit is above everything else */
-		if (cfg->hard_ceiling_db < d->level.ceiling_db)
-			d->level.ceiling_db = cfg->hard_ceiling_db;
+		d->hard_ceiling_db = hard_limit(cfg, hp, co, o);
+		if (d->hard_ceiling_db < d->level.ceiling_db) {
+			d->level.ceiling_db = d->hard_ceiling_db;
+			d->level.limited_by = DG_LIMIT_HARD;
+		}
 		dg_ceiling_table_set(&out->table, d->id, d->level.ceiling_db);
+		dg_ceiling_table_set(&out->hard_table, d->id, d->hard_ceiling_db);
 	}
 
 	out->detected = *mode;
-	dg_policy_select(&out->table, mode->output, mode->mode, &chosen);
+	reported = dg_policy_select(&out->table, mode->output, mode->mode, &chosen);
 	snprintf(out->detected_output, sizeof(out->detected_output), "%s", chosen ? chosen : "");
+	if ((mode->source == DG_MODE_SOURCE_JACK || mode->source == DG_MODE_SOURCE_SELECTOR) &&
+	    mode->output[0] && dg_dac_find_output(dac, mode->output))
+		snprintf(out->reported_output, sizeof(out->reported_output), "%s", mode->output);
 	if (user_output && user_output[0]) {
 		/* a user's word on the output in use: its kind is the mode */
 		in_force = user_output;
@@ -132,6 +195,12 @@ void dg_policy_decide(const struct dg_config *cfg, const struct dg_headphone_db 
 				d = &out->outputs[i];
 		snprintf(out->output, sizeof(out->output), "%s", user_output);
 		snprintf(out->headphone, sizeof(out->headphone), "%s", d ? d->headphone : "");
+	}
+	if (out->user_choice && out->reported_output[0] && reported < out->ceiling_db) {
+		/* the hardware says which output is in use: a claim of another does not
+		 * raise the ceiling past that one's */
+		out->ceiling_db = reported;
+		out->limited_by = DG_LIMIT_REPORTED;
 	}
 	if (!descriptors_ok && cfg->fallback_ceiling_db < out->ceiling_db) {
 		out->ceiling_db = cfg->fallback_ceiling_db;

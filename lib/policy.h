@@ -22,7 +22,12 @@
 struct dg_output_decision {
 	char id[DG_ID_MAX];
 	char headphone[DG_NAME_MAX]; /* the profile used; "" when none was found */
-	struct dg_level level;	     /* ceiling_db includes the config's and the hard ceiling */
+	struct dg_level level;	     /* ceiling_db includes the config's and the hard limit */
+	/* The administrator's limit for this output: dacguard.hard-max-spl-db with its
+	 * ratings and the headphone assigned to it (the loudest class when none is),
+	 * under dacguard.hard-ceiling-db; for an output without ratings the
+	 * administrator's fallback ceiling. */
+	double hard_ceiling_db;
 	bool candidate;		     /* may be the live output in the current mode */
 };
 
@@ -42,6 +47,11 @@ struct dg_decision {
 	bool user_choice;	/* output and mode are a user's choice (user_output) */
 	/* the ceiling of every output, for the guard to answer a switch by itself */
 	struct dg_ceiling_table table;
+	/* the hard limit of every output: what no write to the guard goes past */
+	struct dg_ceiling_table hard_table;
+	/* the output a jack or selector reports in use, "" when none does: a user's
+	 * claim of another output does not raise the ceiling past this one's */
+	char reported_output[DG_ID_MAX];
 };
 
 /* Builds the mode map of a database entry (its strings stay owned by the entry). */
@@ -90,27 +100,43 @@ double dg_policy_clamp(double ceiling_db, double hard_ceiling_db);
 /* A guard's state as its Props show it. */
 struct dg_guard_state {
 	double ceiling_db;
-	double hard_ceiling_db;
+	double hard_ceiling_db; /* the module's argument, for every output */
 	char output[DG_ID_MAX]; /* an output id or "unknown" */
 	enum dg_mode mode;
 	struct dg_ceiling_table table;
+	/* per output, from the module's arguments, lowered (never raised) by writes */
+	struct dg_ceiling_table hard_table;
+	char reported[DG_ID_MAX]; /* the output the hardware reports, "" for none */
 };
 
 /* What one Props write held, validated, keys given twice already folded (the lower
- * ceiling, the last output, mode and table). */
+ * ceiling, the last output, mode, table and reported output). */
 struct dg_guard_write {
-	bool has_ceiling, has_output, has_mode, has_table;
+	bool has_ceiling, has_output, has_mode, has_table, has_hard_table, has_reported;
 	double ceiling_db;
 	char output[DG_ID_MAX];
 	enum dg_mode mode;
 	struct dg_ceiling_table table;
+	struct dg_ceiling_table hard_table;
+	char reported[DG_ID_MAX];
 };
+
+/* The highest ceiling a guard in state s may have: its hard ceiling, and the hard
+ * table's for the output and mode in force (dg_policy_select's rule, so an output the
+ * table lacks gets its lowest). */
+double dg_policy_hard_for(const struct dg_guard_state *s);
+
+/* Lowers the hard table cur with w, never raising what any output had: each entry of
+ * w applies at most at what cur gave that output (its lowest for an output it lacks).
+ * An empty cur takes w as it is. */
+void dg_policy_hard_table_lower(struct dg_ceiling_table *cur, const struct dg_ceiling_table *w);
 
 /* Why the ceiling a write asked for was not the one that applies (bits). */
 enum {
 	DG_GUARD_ABOVE_TABLE = 1 << 0, /* above the table's ceiling for the output in force */
 	DG_GUARD_ABOVE_HARD = 1 << 1,  /* above the hard ceiling */
 	DG_GUARD_BELOW_MIN = 1 << 2,   /* below the lowest ceiling a guard takes */
+	DG_GUARD_ABOVE_REPORTED = 1 << 3, /* an output claimed above the one reported */
 };
 
 /* The state a write leads to. With a table, a write of the output or the mode brings
@@ -118,6 +144,8 @@ enum {
  * and keeps output and mode telling one story (an output sets the mode to its kind, a
  * mode alone the output to "unknown"); any other write is held at or below the table's
  * ceiling for the output and mode in force. Without a table the ceiling asked for
- * applies. The hard ceiling bounds all of it. *why gets the DG_GUARD_* bits. */
+ * applies. Where the hardware reports the output in use, nothing goes above the
+ * table's ceiling for that output, whatever output is claimed. The hard limit
+ * (dg_policy_hard_for) bounds all of it. *why gets the DG_GUARD_* bits. */
 void dg_policy_guard_write(const struct dg_guard_state *cur, const struct dg_guard_write *w,
 			   struct dg_guard_state *next, unsigned *why);

@@ -400,6 +400,29 @@ static void test_override_order(void)
 	DG_CHECK_INT(dg_config_load(&cfg, &p, NULL, &errors), 0);
 	DG_CHECK_NEAR(cfg.hard_ceiling_db, -2.0, 0.0);
 
+	/* The hard limit in dB SPL and root's fallback follow the same rule: the user's
+	 * file lowers them, never raises them; its fallback is its own comfort value. */
+	DG_CHECK_NEAR(cfg.hard_max_spl_db, 100.0, 0.0);
+	DG_CHECK_NEAR(cfg.hard_fallback_ceiling_db, -40.0, 0.0);
+	write_file(p.dirs[2], "dacguard.conf.d/61-spl.conf",
+		   "dacguard.hard-max-spl-db = 120\ndacguard.fallback-ceiling-db = -12\n");
+	errors = sink(&c);
+	DG_CHECK_INT(dg_config_load(&cfg, &p, NULL, &errors), 0);
+	DG_CHECK_NEAR(cfg.hard_max_spl_db, 100.0, 0.0);
+	DG_CHECK_NEAR(cfg.fallback_ceiling_db, -12.0, 0.0);
+	DG_CHECK_NEAR(cfg.hard_fallback_ceiling_db, -40.0, 0.0);
+	DG_CHECK_INT(c.n_warnings, 4); /* the user dacguard.conf, 60-raise, both of 61-spl */
+	write_file(p.dirs[2], "dacguard.conf.d/61-spl.conf",
+		   "dacguard.hard-max-spl-db = 90\ndacguard.fallback-ceiling-db = -50\n");
+	DG_CHECK_INT(dg_config_load(&cfg, &p, NULL, &errors), 0);
+	DG_CHECK_NEAR(cfg.hard_max_spl_db, 90.0, 0.0);
+	DG_CHECK_NEAR(cfg.hard_fallback_ceiling_db, -50.0, 0.0);
+	write_file(p.dirs[1], "dacguard.conf.d/11-spl.conf", "dacguard.hard-max-spl-db = 110\n");
+	unlink(strcat(strcpy(cmd, p.dirs[2]), "/dacguard.conf.d/61-spl.conf"));
+	DG_CHECK_INT(dg_config_load(&cfg, &p, NULL, &errors), 0);
+	DG_CHECK_NEAR(cfg.hard_max_spl_db, 110.0, 0.0);
+	unlink(strcat(strcpy(cmd, p.dirs[1]), "/dacguard.conf.d/11-spl.conf"));
+
 	/* A bad file: -EINVAL, the last good state stays whole. */
 	saved = cfg;
 	write_file(p.dirs[2], "dacguard.conf.d/70-bad.conf",

@@ -9,6 +9,7 @@
 #include "tests/dg-test.h"
 #include "lib/ceiling-table.h"
 #include "lib/guard.h"
+#include "lib/headphones.h"
 #include "lib/policy.h"
 
 /* se-3.5 -23, se-6.35 -21, bal-2.5 -29, bal-4.4 -27 */
@@ -257,6 +258,172 @@ static void test_user_choice_stands(void)
 	DG_CHECK(!dg_policy_user_choice_stands(&before, &moved));
 }
 
+static void test_guard_write_hard_table(void)
+{
+	struct dg_guard_state cur = state("se-3.5", DG_MODE_SINGLE_ENDED, -23.0), next;
+	struct dg_guard_write w = {.has_output = true, .output = "se-3.5"};
+	unsigned why;
+
+	dg_ceiling_table_set(&cur.hard_table, "se-3.5", -24.0);
+	dg_ceiling_table_set(&cur.hard_table, "bal-2.5", -30.0);
+	/* the hard table bounds an output's own entry */
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -24.0, 0);
+	DG_CHECK(why & DG_GUARD_ABOVE_HARD);
+	/* a client's table of full scale everywhere changes nothing past it */
+	w = (struct dg_guard_write){.has_table = true, .has_output = true, .output = "bal-2.5"};
+	dg_ceiling_table_set(&w.table, "se-3.5", 0.0);
+	dg_ceiling_table_set(&w.table, "bal-2.5", 0.0);
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -30.0, 0);
+	/* an output the hard table lacks gets its lowest */
+	w.output[0] = '\0';
+	snprintf(w.output, sizeof(w.output), "se-6.35");
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -30.0, 0);
+	/* writes only lower it: a raise is held at what the output had ... */
+	w = (struct dg_guard_write){.has_hard_table = true};
+	dg_ceiling_table_set(&w.hard_table, "se-3.5", 0.0);
+	dg_ceiling_table_set(&w.hard_table, "se-6.35", 0.0);
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(dg_ceiling_table_find(&next.hard_table, "se-3.5")->ceiling_db, -24.0, 0);
+	DG_CHECK_NEAR(dg_ceiling_table_find(&next.hard_table, "se-6.35")->ceiling_db, -30.0, 0);
+	DG_CHECK_NEAR(next.ceiling_db, -24.0, 0);
+	/* ... and a lower entry applies at once, to the ceiling in force too */
+	dg_ceiling_table_set(&w.hard_table, "se-3.5", -50.0);
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -50.0, 0);
+	/* an empty hard table takes a write as it is, under the hard ceiling */
+	cur.hard_table.n = 0;
+	w = (struct dg_guard_write){.has_hard_table = true};
+	dg_ceiling_table_set(&w.hard_table, "se-3.5", 0.0);
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(dg_policy_hard_for(&next), -6.0, 0);
+}
+
+static void test_guard_write_reported(void)
+{
+	struct dg_guard_state cur = state("bal-2.5", DG_MODE_BALANCED, -29.0), next;
+	struct dg_guard_write w = {.has_output = true, .output = "se-6.35"};
+	unsigned why;
+
+	snprintf(cur.reported, sizeof(cur.reported), "bal-2.5");
+	/* the jack says balanced: a claim of the louder-ceilinged se-6.35 does not raise */
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_STR(next.output, "se-6.35");
+	DG_CHECK_NEAR(next.ceiling_db, -29.0, 0);
+	DG_CHECK(why & DG_GUARD_ABOVE_REPORTED);
+	/* nor does a mode */
+	w = (struct dg_guard_write){.has_mode = true, .mode = DG_MODE_SINGLE_ENDED};
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -29.0, 0);
+	/* a lower ceiling still applies */
+	w = (struct dg_guard_write){.has_output = true, .output = "se-3.5", .has_ceiling = true,
+				    .ceiling_db = -40.0};
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -40.0, 0);
+	/* the jack moving to single-ended (the daemon's write) brings its ceiling */
+	w = (struct dg_guard_write){.has_output = true, .output = "se-3.5", .has_reported = true,
+				    .reported = "se-3.5"};
+	dg_policy_guard_write(&cur, &w, &next, &why);
+	DG_CHECK_NEAR(next.ceiling_db, -23.0, 0);
+	DG_CHECK_INT(why, 0);
+}
+
+/* profiles: the loudest class, an insensitive class, and one high-impedance model */
+static const char hp_text[] =
+	"headphones = [\n"
+	"{ id = \"generic-iem-sensitive\" name = \"G1\" type = \"IEM (class)\"\n"
+	"  impedance-ohm = 12 sensitivity = \"135dB/V\" confidence = \"low\" source = \"t\" }\n"
+	"{ id = \"generic-high-impedance\" name = \"G2\" type = \"over-ear (class)\"\n"
+	"  impedance-ohm = 250 sensitivity = \"103dB/V\" confidence = \"low\" source = \"t\" }\n"
+	"{ id = \"hd600\" name = \"HD 600\" type = \"over-ear\"\n"
+	"  impedance-ohm = 300 sensitivity = \"97dB/mW\" confidence = \"high\" source = \"t\" }\n"
+	"]\n";
+
+static void test_decide_hard_spl(void)
+{
+	struct dg_config cfg;
+	struct dg_headphone_db hp;
+	struct dg_errors errors = {0};
+	struct dg_dac dac;
+	struct dg_conf_device dev = {.n_outputs = 1};
+	struct dg_mode_result mode = {.mode = DG_MODE_SINGLE_ENDED,
+				      .source = DG_MODE_SOURCE_CONFIG};
+	struct dg_decision d;
+	/* 1.96 V into the loudest class (135 dB/V): 140.85 dB SPL at full scale */
+	double se_iem = 100.0 - (135.0 + 20.0 * log10(1.96));
+	double se_hd600 = 100.0 - (97.0 + 10.0 * log10(1000.0 / 300.0) + 20.0 * log10(1.96));
+
+	dg_config_defaults(&cfg);
+	k3(&dac);
+	dg_headphone_db_init(&hp);
+	DG_CHECK_INT(dg_headphone_db_add_string(&hp, "hp", hp_text, sizeof(hp_text) - 1, &errors), 0);
+
+	/* no headphone assigned: the loudest class, for both outputs, 6 dB apart */
+	dg_policy_decide(&cfg, &hp, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[0].hard_ceiling_db, se_iem, 1e-9);
+	DG_CHECK_NEAR(d.outputs[1].hard_ceiling_db, se_iem - 20.0 * log10(2.0), 1e-9);
+	DG_CHECK_NEAR(dg_ceiling_table_find(&d.hard_table, "se-3.5")->ceiling_db, se_iem, 1e-9);
+	/* the comfort limit sits 15 dB beneath it */
+	DG_CHECK_NEAR(d.ceiling_db, se_iem - 15.0, 1e-9);
+	/* a user who raises the comfort limit meets the hard one */
+	cfg.max_spl_db = 125.0;
+	dg_policy_decide(&cfg, &hp, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.ceiling_db, se_iem, 1e-9);
+	DG_CHECK_INT(d.limited_by, DG_LIMIT_HARD);
+	/* an assigned headphone: its own figures */
+	snprintf(dev.outputs[0].id, sizeof(dev.outputs[0].id), "se-3.5");
+	snprintf(dev.outputs[0].headphone, sizeof(dev.outputs[0].headphone), "hd600");
+	dev.outputs[0].ceiling_db = NAN;
+	dg_policy_decide(&cfg, &hp, &dev, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[0].hard_ceiling_db, se_hd600, 1e-9);
+	DG_CHECK_NEAR(d.outputs[1].hard_ceiling_db, se_iem - 20.0 * log10(2.0), 1e-9);
+	/* the default headphone is the user's: it does not move the hard limit */
+	snprintf(cfg.default_headphone, sizeof(cfg.default_headphone), "generic-high-impedance");
+	dg_policy_decide(&cfg, &hp, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[0].hard_ceiling_db, se_iem, 1e-9);
+	/* without profiles: the shipped worst case itself */
+	dg_policy_decide(&cfg, NULL, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[0].hard_ceiling_db, se_iem, 1e-9);
+	/* an output without ratings: root's fallback; the hard ceiling above all */
+	dac.outputs[0].vout_vrms = NAN;
+	cfg.fallback_ceiling_db = -10.0;
+	cfg.hard_fallback_ceiling_db = -30.0;
+	dg_policy_decide(&cfg, &hp, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[0].hard_ceiling_db, -30.0, 0);
+	DG_CHECK_NEAR(d.ceiling_db, -30.0, 0);
+	cfg.hard_ceiling_db = -50.0;
+	dg_policy_decide(&cfg, &hp, NULL, &dac, &mode, true, NULL, &d);
+	DG_CHECK_NEAR(d.outputs[1].hard_ceiling_db, -50.0, 0);
+	dg_headphone_db_free(&hp);
+}
+
+static void test_decide_reported(void)
+{
+	struct dg_config cfg;
+	struct dg_dac dac;
+	struct dg_mode_result jack = {.mode = DG_MODE_BALANCED, .source = DG_MODE_SOURCE_JACK,
+				      .output = "bal-2.5"};
+	struct dg_mode_result conf = {.mode = DG_MODE_BALANCED, .source = DG_MODE_SOURCE_CONFIG};
+	struct dg_decision bal, d;
+
+	dg_config_defaults(&cfg);
+	k3(&dac);
+	dg_policy_decide(&cfg, NULL, NULL, &dac, &jack, true, NULL, &bal);
+	DG_CHECK_STR(bal.reported_output, "bal-2.5");
+	/* the jack says balanced, a user says single-ended: the output is the user's
+	 * word, the ceiling no higher than the balanced one */
+	dg_policy_decide(&cfg, NULL, NULL, &dac, &jack, true, "se-3.5", &d);
+	DG_CHECK_STR(d.output, "se-3.5");
+	DG_CHECK_NEAR(d.ceiling_db, bal.ceiling_db, 0);
+	DG_CHECK_INT(d.limited_by, DG_LIMIT_REPORTED);
+	/* the configuration is no report: the user's word decides */
+	dg_policy_decide(&cfg, NULL, NULL, &dac, &conf, true, "se-3.5", &d);
+	DG_CHECK_STR(d.reported_output, "");
+	DG_CHECK(d.ceiling_db > bal.ceiling_db);
+}
+
 int main(void)
 {
 	DG_RUN(test_select);
@@ -267,5 +434,9 @@ int main(void)
 	DG_RUN(test_table);
 	DG_RUN(test_decide_user_output);
 	DG_RUN(test_user_choice_stands);
+	DG_RUN(test_guard_write_hard_table);
+	DG_RUN(test_guard_write_reported);
+	DG_RUN(test_decide_hard_spl);
+	DG_RUN(test_decide_reported);
 	return dg_test_done("test-policy");
 }
