@@ -115,6 +115,24 @@ static int read_pair(void *data, const char *key, const struct spa_pod *value)
 			return 0;
 		}
 		w->has_table = true;
+	} else if (strcmp(key, "dacguard.hard-ceilings") == 0) {
+		/* only ever lowers what the guard holds: lib/policy's */
+		if (get_string(r, key, value, DG_CEILING_TABLE_TEXT_MAX, &s) < 0)
+			return 0;
+		if (dg_ceiling_table_parse(s, &w->hard_table, err, sizeof(err)) < 0) {
+			refuse(r, key, "refusing %s", err);
+			return 0;
+		}
+		w->has_hard_table = true;
+	} else if (strcmp(key, "dacguard.output-reported") == 0) {
+		if (get_string(r, key, value, sizeof(w->reported), &s) < 0)
+			return 0;
+		if (s[0] && dg_connector_from_id(s) == DG_CONNECTOR_UNKNOWN) {
+			refuse(r, key, "unknown output id '%s'", s);
+			return 0;
+		}
+		snprintf(w->reported, sizeof(w->reported), "%s", s);
+		w->has_reported = true;
 	} else if (strcmp(key, "dacguard.headphone") == 0) {
 		if (get_string(r, key, value, sizeof(r->out->headphone), &s) < 0)
 			return 0;

@@ -115,6 +115,7 @@ struct guard {
 	struct dg_guard_state state; /* ceiling, hard ceiling, output, mode, the table */
 	char headphone[DG_NAME_MAX];
 	char table_json[DG_CEILING_TABLE_JSON_MAX]; /* state.table as published */
+	char hard_json[DG_CEILING_TABLE_JSON_MAX];  /* state.hard_table as published */
 
 	struct dsp dsp;
 	uint32_t latency_rate;          /* the rate latency_frames was published for */
@@ -150,6 +151,7 @@ struct impl {
 	struct pw_properties *props; /* module arguments */
 	double ceiling_db;
 	double hard_ceiling_db;
+	struct dg_ceiling_table hard_table; /* dacguard.hard-ceilings, every guard's */
 	const char *rules;
 
 	struct spa_source *destroy_event;

@@ -53,6 +53,10 @@ static const struct prop_desc prop_descs[] = {
     {"dacguard.headphone", PROP_STRING, AT(headphone), true, "Headphone profile"},
     {"dacguard.output-ceilings", PROP_STRING, AT(table_json), true,
      "Ceiling per output (JSON object: output id -> dBFS)"},
+    {"dacguard.hard-ceilings", PROP_STRING, AT(hard_json), true,
+     "Hard limit per output (JSON object: output id -> dBFS; writes only lower it)"},
+    {"dacguard.output-reported", PROP_STRING, AT(state.reported), true,
+     "Output the hardware reports in use (id, \"\" for none)"},
     {"dacguard.peak-db", PROP_FLOAT, AT(published.peak_db), false, "Output peak (dBFS, read-only)"},
     {"dacguard.gain-reduction-db", PROP_FLOAT, AT(published.gain_reduction_db), false,
      "Limiter gain reduction (dB, read-only)"},
@@ -117,11 +121,12 @@ static void build_prop_type(struct guard *g, struct spa_pod_builder *b, const st
 		spa_pod_builder_push_choice(b, &f, SPA_CHOICE_Range, 0);
 		spa_pod_builder_float(b, g->state.ceiling_db);
 		spa_pod_builder_float(b, MIN_CEILING_DB);
-		spa_pod_builder_float(b, g->state.hard_ceiling_db);
+		spa_pod_builder_float(b, dg_policy_hard_for(&g->state));
 		spa_pod_builder_pop(b, &f);
 		return;
 	}
-	if (spa_streq(p->key, "dacguard.output-ceilings")) {
+	if (spa_streq(p->key, "dacguard.output-ceilings") ||
+	    spa_streq(p->key, "dacguard.hard-ceilings")) {
 		build_value(g, b, p);
 		return;
 	}
@@ -228,8 +233,11 @@ void guard_props_changed(struct guard *g, const struct spa_pod *param)
 			    pw.w.has_ceiling ? "dacguard.ceiling-db" : "dacguard.output-ceilings",
 			    pw.w.has_ceiling ? pw.w.ceiling_db : cur->ceiling_db, next.output,
 			    next.ceiling_db);
+	if (why & DG_GUARD_ABOVE_REPORTED)
+		pw_log_warn("%s: output '%s' claimed while the hardware reports '%s': held at "
+			    "its ceiling", g->node_name, next.output, next.reported);
 	if (why & DG_GUARD_ABOVE_HARD)
-		pw_log_warn("%s: dacguard.ceiling-db: above the hard ceiling, clamped to %.2f dB",
+		pw_log_warn("%s: dacguard.ceiling-db: above the hard limit, clamped to %.2f dB",
 			    g->node_name, next.ceiling_db);
 	if (why & DG_GUARD_BELOW_MIN)
 		pw_log_warn("%s: dacguard.ceiling-db: below %.0f dB, clamped", g->node_name,
@@ -246,6 +254,11 @@ void guard_props_changed(struct guard *g, const struct spa_pod *param)
 	info = !spa_streq(json, g->table_json) || next.ceiling_db != cur->ceiling_db;
 	changed |= set_label(g, "dacguard.output-ceilings", g->table_json, sizeof(g->table_json),
 			     json);
+	dg_ceiling_table_format(&next.hard_table, json, sizeof(json));
+	info |= !spa_streq(json, g->hard_json);
+	changed |= set_label(g, "dacguard.hard-ceilings", g->hard_json, sizeof(g->hard_json), json);
+	changed |= set_label(g, "dacguard.output-reported", cur->reported, sizeof(cur->reported),
+			     next.reported);
 	if (next.ceiling_db != cur->ceiling_db) {
 		pw_log_info("%s: ceiling %.2f -> %.2f dB", g->node_name, cur->ceiling_db,
 			    next.ceiling_db);

@@ -81,7 +81,10 @@ int guard_new(struct impl *impl, const char *target, const struct spa_dict *targ
 	dg_link_set_init(&g->links, impl->core, true, "dacguard");
 	g->impl = impl;
 	g->state.hard_ceiling_db = dg_policy_hard_ceiling(hard_ceiling_db);
-	g->state.ceiling_db = dg_policy_clamp(ceiling_db, g->state.hard_ceiling_db);
+	g->state.hard_table = impl->hard_table;
+	/* the output is not known yet: the lowest of the hard table, fail-safe */
+	g->state.ceiling_db = dg_policy_clamp(ceiling_db, dg_policy_hard_for(&g->state));
+	dg_ceiling_table_format(&g->state.hard_table, g->hard_json, sizeof(g->hard_json));
 	snprintf(g->state.output, sizeof(g->state.output), "unknown");
 	g->state.mode = DG_MODE_UNKNOWN;
 	meters_init(&g->published);

@@ -276,6 +276,26 @@ static int parse_db(const struct pw_properties *props, const char *key, double d
 	return 0;
 }
 
+/* dacguard.hard-ceilings: the administrator's limit per output, as dacguardd computes
+ * it from dacguard.hard-max-spl-db; a table that does not parse fails the module, as
+ * any bad limit does, rather than guard without it. */
+static int parse_hard_table(const struct pw_properties *props, struct dg_ceiling_table *t)
+{
+	const char *str = pw_properties_get(props, "dacguard.hard-ceilings");
+	char err[160];
+
+	*t = (struct dg_ceiling_table){0};
+	if (str == NULL)
+		return 0;
+	if (strlen(str) >= DG_CEILING_TABLE_TEXT_MAX ||
+	    dg_ceiling_table_parse(str, t, err, sizeof(err)) < 0) {
+		pw_log_error("dacguard.hard-ceilings: refusing %s",
+			     strlen(str) >= DG_CEILING_TABLE_TEXT_MAX ? "a table this long" : err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int pipewire__module_init(struct pw_impl_module *module, const char *args);
 
 SPA_EXPORT
@@ -322,6 +342,8 @@ int pipewire__module_init(struct pw_impl_module *module, const char *args)
 			    impl->hard_ceiling_db);
 	}
 	impl->hard_ceiling_db = dg_policy_hard_ceiling(impl->hard_ceiling_db);
+	if ((res = parse_hard_table(impl->props, &impl->hard_table)) < 0)
+		goto error;
 	if (impl->ceiling_db > impl->hard_ceiling_db)
 		pw_log_warn(
 		    "dacguard.ceiling-db: %.2f dB is above the hard ceiling, clamped to %.2f",

@@ -29,7 +29,7 @@ jq empty "$PW_SESSION_DIR/dump.json" || pw_session_fail "pw-dump prints invalid 
 n=$(jq --argjson id "$GUARD_ID" '[.[] | select(.id == $id) | .info.params.PropInfo[]
 	| select((.name // "") | startswith("dacguard."))
 	| select(.type != null and .description != null)] | length' "$PW_SESSION_DIR/dump.json")
-[ "$n" = 13 ] || pw_session_fail "$n of the 13 dacguard PropInfo are whole"
+[ "$n" = 15 ] || pw_session_fail "$n of the 15 dacguard PropInfo are whole"
 jq -e --argjson id "$GUARD_ID" '.[] | select(.id == $id) | .info.params.PropInfo[]
 	| select(.name == "dacguard.mode") | .type == ""' "$PW_SESSION_DIR/dump.json" >/dev/null ||
 	pw_session_fail "dacguard.mode's PropInfo is not a string"
