@@ -246,7 +246,7 @@ static int parse_output_map(const struct dg_json_value *jv, struct dg_db_name_ou
 			if (strcmp(map[i].name, name) == 0)
 				return dg_json_error(ctx, at, key, "given twice");
 		m = &map[*n];
-		memcpy(m->name, name, sizeof(name));
+		snprintf(m->name, sizeof(m->name), "%s", name);
 		if ((res = dg_json_next_value(ctx, &obj, key, at, &v, &vlen)) < 0 ||
 		    (res = parse_output_id(ctx, key, v, vlen, m->output, refs)) < 0)
 			return res;

@@ -165,6 +165,45 @@ static void test_selector_control_twice(void)
 		      4, 17, "devices[0].selectors[1]", "duplicate control \"Out\"");
 }
 
+/* Leaves a pattern where the loader's frames will be. */
+static __attribute__((noinline)) void dirty_stack(void)
+{
+	volatile char junk[64 * 1024];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)0xa5;
+}
+
+/* Found by fuzz-db (two reads of one text must give the same bytes): a jack's or a
+ * selector item's name was copied whole from the parser's stack buffer, the bytes after
+ * its NUL included. */
+static void test_names_copied_clean(void)
+{
+	static const char text[] = "devices = [ { vendor = V model = M source = s\n"
+				   "  match = { usb = \"2972:0047\" }\n"
+				   "  jacks = { J = se-3.5 }\n"
+				   "  selectors = [ { control = Out items = { SE = se-3.5 } } ]\n"
+				   "  outputs = [ { id = se-3.5 source = s } ] } ]\n";
+	struct dg_db db;
+	size_t zero = 0;
+
+	dg_db_init(&db);
+	dirty_stack();
+	DG_CHECK_INT(dg_db_add_string(&db, "t.conf", text, strlen(text), NULL), 0);
+	DG_CHECK_INT(db.n, 1);
+	if (db.n == 1) {
+		const struct dg_db_entry *e = &db.entries[0];
+
+		for (size_t i = 2; i < sizeof(e->jacks[0].name); i++)
+			zero += e->jacks[0].name[i] == '\0';
+		for (size_t i = 3; i < sizeof(e->selectors[0].items[0].name); i++)
+			zero += e->selectors[0].items[0].name[i] == '\0';
+		DG_CHECK_INT(zero, sizeof(e->jacks[0].name) - 2 +
+					   sizeof(e->selectors[0].items[0].name) - 3);
+	}
+	dg_db_free(&db);
+}
+
 #define ENTRY_FMT                                                                        \
 	"devices = [ { vendor = \"V\" model = \"%s\" source = \"s\"\n"                       \
 	"  match = { usb = \"%s\" }\n"                                                       \
@@ -385,6 +424,7 @@ int main(int argc, char **argv)
 	test_values();
 	test_match();
 	test_selector_control_twice();
+	test_names_copied_clean();
 	test_dirs();
 	test_unreadable();
 	return dg_test_done("test-db");
