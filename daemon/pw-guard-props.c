@@ -90,12 +90,14 @@ void card_want(const struct card *c, struct want *w)
 	w->mode = dg_mode_to_string(d->mode.mode);
 	snprintf(w->headphone, sizeof(w->headphone), "%s", d->headphone);
 	dg_ceiling_table_format(&d->table, w->table, sizeof(w->table));
+	dg_ceiling_table_format(&d->hard_table, w->hard_table, sizeof(w->hard_table));
+	snprintf(w->reported, sizeof(w->reported), "%s", d->reported_output);
 }
 
 /* Props as pw-cli set-param sends them: a Props object holding SPA_PROP_params. */
 void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 {
-	uint8_t buf[2048];
+	uint8_t buf[4096];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
 	struct spa_pod_frame f[2];
 	const struct spa_pod *pod;
@@ -109,7 +111,8 @@ void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	 * double that float cannot hold exactly is written again on every Props event */
 	if (g->written && (float)w.ceiling_db == g->written_ceiling &&
 	    spa_streq(w.output, g->written_output) && spa_streq(w.mode, g->written_mode) &&
-	    spa_streq(w.headphone, g->written_headphone) && spa_streq(w.table, g->written_table))
+	    spa_streq(w.headphone, g->written_headphone) && spa_streq(w.table, g->written_table) &&
+	    spa_streq(w.hard_table, g->written_hard) && spa_streq(w.reported, g->written_reported))
 		return;
 
 	spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Props);
@@ -126,6 +129,12 @@ void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	/* the module applies the lower of ceiling-db and the table's entry for the output */
 	spa_pod_builder_string(&b, "dacguard.output-ceilings");
 	spa_pod_builder_string(&b, w.table);
+	/* the guard only ever lowers its hard limits with it: a guard a server rule made
+	 * gets them here, a host's has them from its arguments */
+	spa_pod_builder_string(&b, "dacguard.hard-ceilings");
+	spa_pod_builder_string(&b, w.hard_table);
+	spa_pod_builder_string(&b, "dacguard.output-reported");
+	spa_pod_builder_string(&b, w.reported);
 	spa_pod_builder_pop(&b, &f[1]);
 	pod = spa_pod_builder_pop(&b, &f[0]);
 	if (pod == NULL)
@@ -142,8 +151,11 @@ void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g)
 	snprintf(g->written_mode, sizeof(g->written_mode), "%s", w.mode);
 	snprintf(g->written_headphone, sizeof(g->written_headphone), "%s", w.headphone);
 	snprintf(g->written_table, sizeof(g->written_table), "%s", w.table);
+	snprintf(g->written_hard, sizeof(g->written_hard), "%s", w.hard_table);
+	snprintf(g->written_reported, sizeof(g->written_reported), "%s", w.reported);
 	g->pending_until = now_ms() + PENDING_MS;
-	dg_info("pw: %s (id %u): ceiling %.2f dB output %s mode %s headphone %s table %s (card%d)",
-	    g->name, g->id, w.ceiling_db, w.output, w.mode, w.headphone[0] ? w.headphone : "-",
-	    w.table, c->number);
+	dg_info("pw: %s (id %u): ceiling %.2f dB output %s (reported %s) mode %s headphone %s "
+		"table %s hard %s (card%d)",
+	    g->name, g->id, w.ceiling_db, w.output, w.reported[0] ? w.reported : "-", w.mode,
+	    w.headphone[0] ? w.headphone : "-", w.table, w.hard_table, c->number);
 }

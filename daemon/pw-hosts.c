@@ -105,6 +105,9 @@ static int write_host_conf(struct dg_pw_apply *a, const struct card *c, const ch
 		"          dacguard.ceiling-db = %.3f\n"
 		"          dacguard.hard-ceiling-db = %.3f\n",
 		sink, c->number, sink, w.ceiling_db, c->hard_ceiling_db);
+	/* the administrator's limit per output: only these arguments raise it */
+	if (w.hard_table[0])
+		fprintf(f, "          dacguard.hard-ceilings = %s\n", w.hard_table);
 	if (a->remote)
 		fprintf(f, "          remote.name = \"%s\"\n", a->remote);
 	fprintf(f, "      }\n    }\n]\n");

@@ -82,6 +82,8 @@ struct obj {
 	char written_mode[32];
 	char written_headphone[DG_NAME_MAX];
 	char written_table[DG_CEILING_TABLE_JSON_MAX];
+	char written_hard[DG_CEILING_TABLE_JSON_MAX];
+	char written_reported[DG_ID_MAX];
 	uint64_t pending_until;
 	/* OBJ_STREAM: serial of the guard it was moved to */
 	uint64_t moved_to;
@@ -156,6 +158,8 @@ struct want {
 	const char *mode;
 	char headphone[DG_NAME_MAX];
 	char table[DG_CEILING_TABLE_JSON_MAX];
+	char hard_table[DG_CEILING_TABLE_JSON_MAX]; /* the hard limit per output */
+	char reported[DG_ID_MAX]; /* the output a jack or selector reports, "" for none */
 };
 
 /* pw-apply.c: the connection, its timer and reconcile(), the one place that acts */
