@@ -75,6 +75,7 @@ static void json_device(struct dg_json_out *j, const struct dg_device *dev)
 		dg_json_out_number(j, "crosstalk_db", o->crosstalk_db);
 		if (od) {
 			dg_json_out_number(j, "ceiling_db", od->level.ceiling_db);
+			dg_json_out_number(j, "hard_ceiling_db", od->hard_ceiling_db);
 			dg_json_out_number(j, "spl_at_0dbfs", od->level.spl_at_0dbfs);
 			dg_json_out_string(j, "limited_by",
 					   dg_limit_to_string(od->level.limited_by));
@@ -153,10 +154,11 @@ static void text_device(const struct dg_device *dev)
 	for (size_t i = 0; i < d->n_outputs; i++) {
 		const struct dg_output_decision *o = &d->outputs[i];
 
-		printf("Output:          %-10s ceiling %6.1f dB (%s), %.1f dB SPL at 0 dBFS with "
-		       "%s%s\n",
+		printf("Output:          %-10s ceiling %6.1f dB (%s), hard limit %6.1f dB, %.1f dB SPL "
+		       "at 0 dBFS with %s%s\n",
 		       o->id, o->level.ceiling_db, dg_limit_to_string(o->level.limited_by),
-		       o->level.spl_at_0dbfs, o->headphone[0] ? o->headphone : "no headphone",
+		       o->hard_ceiling_db, o->level.spl_at_0dbfs,
+		       o->headphone[0] ? o->headphone : "no headphone",
 		       o->candidate ? "" : " (not in use)");
 	}
 	printf("Ceiling:         %.1f dB (%s)%s%s\n", d->ceiling_db,
