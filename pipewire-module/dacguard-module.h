@@ -129,6 +129,11 @@ struct guard {
 	bool timer_armed;
 
 	struct dg_link_set links;       /* sink -> DSP -> target, guard-links.c */
+	/* the target's Props, watched to keep its own volume at unity (guard-target-volume.c) */
+	struct pw_proxy *target_proxy;
+	struct spa_hook target_listener;
+	uint32_t target_id;
+	uint32_t target_fixes;          /* writes that put its gain back, for the log */
 	bool zombie;   /* to be destroyed from the main loop */
 	bool describe; /* node.description is ours to refine from the target's */
 };
@@ -208,6 +213,12 @@ void guard_props_changed(struct guard *g, const struct spa_pod *param);
 void links_global(struct impl *impl, uint32_t id, const char *type, const struct spa_dict *props);
 void links_global_remove(struct impl *impl, uint32_t id);
 void links_reconcile(struct impl *impl);
+
+/* guard-target-volume.c: the target sink's own volume held at unity at most */
+void target_volume_global(struct impl *impl, uint32_t id, const char *type,
+			  const struct spa_dict *props);
+void target_volume_global_remove(struct impl *impl, uint32_t id);
+void target_volume_clear(struct guard *g);
 
 /* rules.c: guard every sink a rule matches */
 bool rules_valid(const char *rules);

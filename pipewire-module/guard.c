@@ -22,6 +22,7 @@ void guard_free(struct guard *g)
 
 	spa_list_remove(&g->link);
 	dg_link_set_clear(&g->links);
+	target_volume_clear(g);
 	if (g->timer)
 		pw_loop_destroy_source(impl->main_loop, g->timer);
 	if (g->sink) {

@@ -176,6 +176,7 @@ static void registry_global(void *data, uint32_t id, uint32_t permissions, const
 		guard_describe(impl, name, props);
 	rules_global(impl, id, type, props);
 	links_global(impl, id, type, props);
+	target_volume_global(impl, id, type, props);
 }
 
 static void registry_global_remove(void *data, uint32_t id)
@@ -184,6 +185,7 @@ static void registry_global_remove(void *data, uint32_t id)
 
 	rules_global_remove(impl, id);
 	links_global_remove(impl, id);
+	target_volume_global_remove(impl, id);
 }
 
 static const struct pw_registry_events registry_events = {

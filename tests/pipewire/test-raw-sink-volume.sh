@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The DAC sink's own volume applies after the guard; on a real USB sink anything
+# above 1.0 is software gain. A full-scale sine plays through a guard at -12 dBFS, so
+# the DAC gets exactly the ceiling, and every way a client has to raise the DAC
+# sink's volume is tried while it plays: pw-cli Props (volume, channelVolumes,
+# softVolumes), wpctl set-volume, pactl set-sink-volume through pipewire-pulse.
+# The guard keeps the sink at unity gain at most (libpw/sink-volume.h): where the
+# converter has channelmix.max-volume (PipeWire 0.3.72 and later) the guard sets it
+# to 1.0 and the DAC must get no sample above the ceiling, ever; on older PipeWire
+# the guard can only put each volume back after the fact, so there the test asks
+# that it is put back and the DAC is at the ceiling again within a second, and
+# prints how much got through before. A write that raises the limit itself
+# (channelmix.max-volume = 10 with the volume in the same write) is put back on
+# every version, and reported the same way.
+. "$(dirname "$0")/common.sh"
+
+ceiling=-12
+PW_SESSION_PULSE=1
+start_with_guard "dacguard.ceiling-db = $ceiling"
+pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "== $ceiling"
+DAC_ID=$(pw_node_id "$DAC")
+d=$PW_SESSION_DIR
+failed=()
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+max_volume() { pw_param "$DAC_ID" channelmix.max-volume; }
+if [ -n "$(max_volume)" ]; then
+	limit=1
+	pw_wait_for "the guard to set the DAC sink's channelmix.max-volume to 1.0" \
+		eval 'awk -v v="$(max_volume)" "BEGIN { exit !(v <= 1.0) }"'
+	echo "# channelmix.max-volume of the DAC sink: $(max_volume)" >&2
+else
+	limit=0
+	echo "# no channelmix.max-volume (PipeWire $(pipewire --version | sed -n 's/^Linked with libpipewire \([0-9.]*\).*/\1/p')):" \
+		"volumes are put back after the fact" >&2
+fi
+
+# over FILE: samples above the ceiling in FILE (wav-peak's count)
+over()
+{
+	local out
+	out=$("$DG_WAV_PEAK" "$1" --max-db $ceiling 2>&1) || true
+	sed -n 's/^FAIL: \([0-9]*\) samples above.*/\1/p' <<<"$out" | grep . || echo 0
+}
+
+# gain_back: the DAC sink's published volumes all at 1.0 or below
+gain_back()
+{
+	_pw_dump | jq -e --argjson id "$DAC_ID" '.[] | select(.id == $id)
+		| .info.params.Props // [] | .[] | select(.volume != null)
+		| ([.volume] + (.channelVolumes // []) + (.softVolumes // []))
+		| all(. <= 1.0001)' >/dev/null
+}
+
+step=0
+# raise LABEL CMD...: records the DAC from 100 ms before CMD to 700 ms after it
+raise()
+{
+	local label=$1 f=$d/rec-$((++step)).wav n t0 ms=-
+	shift
+	record_start "$DAC" "$f"
+	record_more 100
+	t0=$(now_ms)
+	"$@" >>"$d/steps.log" 2>&1 || failed+=("$label: '$*' failed")
+	if [ $limit = 0 ]; then
+		pw_wait_for "$label to be put back" gain_back
+		ms=$(($(now_ms) - t0))
+	elif [ "$label" = "max-volume 10" ]; then
+		pw_wait_for "channelmix.max-volume to be 1.0 again" \
+			eval 'awk -v v="$(max_volume)" "BEGIN { exit !(v <= 1.0) }"'
+		ms=$(($(now_ms) - t0))
+	fi
+	record_more 700
+	record_stop
+	n=$(over "$f")
+	# the last 300 ms are after the put-back on every version: at the ceiling
+	sox "$f" "$f.tail.wav" trim -0.3
+	if ! "$DG_WAV_PEAK" "$f.tail.wav" --max-db $ceiling --expect-db $ceiling --tolerance 0.1 \
+		>/dev/null 2>&1; then
+		failed+=("$label: the DAC is not back at the ceiling ($("$DG_WAV_PEAK" "$f.tail.wav" 2>&1 | head -n 1))")
+	fi
+	if [ $limit = 1 ] && [ "$label" != "max-volume 10" ] && [ "$n" != 0 ]; then
+		failed+=("$label: $n samples above $ceiling dBFS at the DAC")
+	fi
+	if [ "$ms" = - ]; then
+		echo "# $label: $n samples above the ceiling (the converter's limit held)" >&2
+	else
+		echo "# $label: $n samples above the ceiling, put back in $ms ms" >&2
+	fi
+}
+
+props() { pw-cli set-param "$DAC_ID" Props "$1" >/dev/null; }
+reset() { props '{ volume = 1.0 channelVolumes = [ 1.0 1.0 ] softVolumes = [ 1.0 1.0 ] }'; }
+
+make_wav "$d/sine.wav" synth 60 sine 997 gain -n 0
+play_bg "$d/sine.wav"
+pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $ceiling - 1"
+record_start "$DAC" "$d/rec-base.wav"
+record_more 300
+record_stop
+check_wav "$d/rec-base.wav" --max-db $ceiling --expect-db $ceiling --tolerance 0.1
+
+raise "pw-cli volume 1.5" props '{ volume = 1.5 }'
+reset
+raise "pw-cli channelVolumes 2.0" props '{ channelVolumes = [ 2.0 2.0 ] }'
+reset
+raise "pw-cli softVolumes 2.0" props '{ softVolumes = [ 2.0 2.0 ] }'
+reset
+raise "wpctl set-volume 1.5" wpctl set-volume "$DAC_ID" 1.5
+reset
+idx=$(pw_wait_pulse_index sinks "$DAC")
+raise "pactl set-sink-volume 150%" pactl set-sink-volume "$idx" 150%
+pactl set-sink-volume "$idx" 100%
+reset
+if [ $limit = 1 ]; then
+	raise "max-volume 10" props \
+		'{ channelVolumes = [ 2.0 2.0 ] params = [ "channelmix.max-volume" 10.0 ] }'
+	reset
+fi
+
+kill "$_play_pid" 2>/dev/null || true
+wait "$_play_pid" 2>/dev/null || true
+if [ "${#failed[@]}" -gt 0 ]; then
+	pw_session_fail "$(printf '\n  %s' "${failed[@]}")"
+fi
+echo "ok"
