@@ -4,7 +4,8 @@
 # above 1.0 is software gain. A full-scale sine plays through a guard at -12 dBFS, so
 # the DAC gets exactly the ceiling, and every way a client has to raise the DAC
 # sink's volume is tried while it plays: pw-cli Props (volume, channelVolumes,
-# softVolumes), wpctl set-volume, pactl set-sink-volume through pipewire-pulse.
+# softVolumes), wpctl set-volume, pactl set-sink-volume through pipewire-pulse, and
+# the converter's channelmix params.
 # The guard keeps the sink at unity gain at most (libpw/sink-volume.h): where the
 # converter has channelmix.max-volume (PipeWire 0.3.72 and later) the guard sets it
 # to 1.0 and the DAC must get no sample above the ceiling, ever; on older PipeWire
@@ -54,10 +55,11 @@ gain_back()
 }
 
 step=0
-# raise LABEL CMD...: records the DAC from 100 ms before CMD to 700 ms after it
+# raise LABEL CMD...: records the DAC from 100 ms before CMD to 700 ms after it;
+# sets n to the samples above the ceiling in it
 raise()
 {
-	local label=$1 f=$d/rec-$((++step)).wav n t0 ms=-
+	local label=$1 f=$d/rec-$((++step)).wav t0 ms=-
 	shift
 	record_start "$DAC" "$f"
 	record_more 100
@@ -113,6 +115,15 @@ idx=$(pw_wait_pulse_index sinks "$DAC")
 raise "pactl set-sink-volume 150%" pactl set-sink-volume "$idx" 150%
 pactl set-sink-volume "$idx" 100%
 reset
+# the converter's mixing params: none of them may lift a stereo stream on a stereo
+# sink (no fix is made for them: 0 samples over on every version)
+raise "channelmix params" props '{ params = [ "channelmix.normalize" false
+	"channelmix.upmix" true "channelmix.upmix-method" "psd" "channelmix.stereo-widen" 1.0
+	"channelmix.mix-lfe" true "channelmix.lfe-cutoff" 150.0 "channelmix.fc-cutoff" 12000.0
+	"channelmix.rear-delay" 12.0 "channelmix.disable" true ] }'
+[ "$n" = 0 ] || failed+=("channelmix params: $n samples above $ceiling dBFS at the DAC")
+props '{ params = [ "channelmix.normalize" false "channelmix.upmix" false
+	"channelmix.stereo-widen" 0.0 "channelmix.mix-lfe" false "channelmix.disable" false ] }'
 if [ $limit = 1 ]; then
 	raise "max-volume 10" props \
 		'{ channelVolumes = [ 2.0 2.0 ] params = [ "channelmix.max-volume" 10.0 ] }'
