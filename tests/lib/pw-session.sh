@@ -198,6 +198,13 @@ pw_session_fail()
 	exit 1
 }
 
+# pw_figure NAME VALUE: a figure for doc/reliability.md (scripts/reliability.py reads
+# these lines from the test log)
+pw_figure()
+{
+	echo "# figure: $1 = $2" >&2
+}
+
 pw_session_skip()
 {
 	echo "SKIP: $*" >&2

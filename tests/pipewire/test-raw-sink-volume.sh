@@ -55,6 +55,7 @@ gain_back()
 }
 
 step=0
+total_over=0
 # raise LABEL CMD...: records the DAC from 100 ms before CMD to 700 ms after it;
 # sets n to the samples above the ceiling in it
 raise()
@@ -76,6 +77,7 @@ raise()
 	record_more 700
 	record_stop
 	n=$(over "$f")
+	total_over=$((total_over + n))
 	# the last 300 ms are after the put-back on every version: at the ceiling
 	sox "$f" "$f.tail.wav" trim -0.3
 	if ! "$DG_WAV_PEAK" "$f.tail.wav" --max-db $ceiling --expect-db $ceiling --tolerance 0.1 \
@@ -132,6 +134,8 @@ fi
 
 kill "$_play_pid" 2>/dev/null || true
 wait "$_play_pid" 2>/dev/null || true
+pw_figure "raw sink samples over" "$total_over in $step raises ($([ $limit = 1 ] &&
+	echo "converter limit" || echo "put back after the fact"))"
 if [ "${#failed[@]}" -gt 0 ]; then
 	pw_session_fail "$(printf '\n  %s' "${failed[@]}")"
 fi
