@@ -78,19 +78,46 @@ CONF
 	export DACGUARD_CONFIG_DIR=$E2E_CONF
 }
 
-# e2e_expected OUTPUT: the ceiling lib/level computes for the K3's OUTPUT and the
-# HD 600, from the database figures (conf/devices/30-fiio.conf), via dacguardctl.
+# e2e_expected OUTPUT [MAX_SPL]: the ceiling lib/level computes for the K3's OUTPUT
+# and the HD 600 at MAX_SPL (85, the comfort limit; 100 is the hard limit), from the
+# database figures (conf/devices/30-fiio.conf), via dacguardctl.
 e2e_expected()
 {
-	local args
+	local args spl=${2:-85}
 	case $1 in
 	se-3.5) args="--vout 1.96 --power 120@32 --power 220@16" ;;
 	bal-2.5) args="--vout 3.92" ;;
 	*) pw_session_fail "no figures for $1" ;;
 	esac
 	# shellcheck disable=SC2086
-	"$DG_DACGUARDCTL" ceiling $args --headphone "$HEADPHONE" --max-spl 85 --json |
+	"$DG_DACGUARDCTL" ceiling $args --headphone "$HEADPHONE" --max-spl "$spl" --json |
 		jq -r .ceiling_db
+}
+
+# e2e_use_selector ITEM: the K3 with an "Output Select" selector set to ITEM (SE or
+# BAL): its entry in a local database file (devices/50-local.conf, read after the
+# shipped 30-fiio.conf, with the same figures), its controls read through the udev
+# suite's test control plugin (start the daemon with --ctl dgtest), the plugin's state
+# in a file; ALSA finds ctl.dgtest and its plugin through asound.conf alone.
+e2e_use_selector()
+{
+	local lib=${DG_DACGUARDD%/daemon/dacguardd}/tests/udev/libasound_module_ctl_dgtest.so
+	[ -f "$lib" ] || pw_session_fail "no $lib (built with the udev suite)"
+	cp "$DG_SOURCE_DIR/tests/e2e/devices/50-k3-selector.conf" "$E2E_CONF/devices/50-local.conf"
+	e2e_select "$1"
+	cat >"$PW_SESSION_DIR/asound.conf" <<CONF
+ctl_type.dgtest { lib "$lib" }
+ctl.dgtest { type dgtest state "$PW_SESSION_DIR/ctl-state" }
+CONF
+	export ALSA_CONFIG_PATH=$PW_SESSION_DIR/asound.conf
+}
+
+# e2e_select ITEM: the selector to ITEM (a rename, as the plugin expects: it watches
+# for the file moved into place)
+e2e_select()
+{
+	printf 'jack=0\nselect=%s\n' "$1" >"$PW_SESSION_DIR/ctl-state.tmp"
+	mv "$PW_SESSION_DIR/ctl-state.tmp" "$PW_SESSION_DIR/ctl-state"
 }
 
 e2e_dump_logs()

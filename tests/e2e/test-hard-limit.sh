@@ -13,19 +13,6 @@
 # decision back.
 . "$(dirname "$0")/common.sh"
 
-# hard OUTPUT: e2e_expected's computation at the hard limit's 100 dB SPL
-hard()
-{
-	local args
-	case $1 in
-	se-3.5) args="--vout 1.96 --power 120@32 --power 220@16" ;;
-	bal-2.5) args="--vout 3.92" ;;
-	esac
-	# shellcheck disable=SC2086
-	"$DG_DACGUARDCTL" ceiling $args --headphone "$HEADPHONE" --max-spl 100 --json |
-		jq -r .ceiling_db
-}
-
 # hard_entry OUTPUT: the guard's published hard limit for OUTPUT
 hard_entry()
 {
@@ -34,8 +21,8 @@ hard_entry()
 
 e2e_start
 se=$(e2e_expected se-3.5)
-hard_se=$(hard se-3.5)
-hard_bal=$(hard bal-2.5)
+hard_se=$(e2e_expected se-3.5 100)
+hard_bal=$(e2e_expected bal-2.5 100)
 d=$PW_SESSION_DIR
 daemon_start
 e2e_hotplug_k3 "$se"

@@ -10,27 +10,11 @@
 # hardware has spoken: the single-ended ceiling applies, from one step on.
 . "$(dirname "$0")/common.sh"
 
-BUILD_DIR=${DG_DACGUARDD%/daemon/dacguardd}
-CTL_LIB=$BUILD_DIR/tests/udev/libasound_module_ctl_dgtest.so
-
-ctl_select()
-{
-	printf 'jack=0\nselect=%s\n' "$1" >"$PW_SESSION_DIR/ctl-state.tmp"
-	mv "$PW_SESSION_DIR/ctl-state.tmp" "$PW_SESSION_DIR/ctl-state"
-}
-
-[ -f "$CTL_LIB" ] || pw_session_fail "no $CTL_LIB (built with the udev suite)"
 e2e_start
 se=$(e2e_expected se-3.5)
 bal=$(e2e_expected bal-2.5)
 d=$PW_SESSION_DIR
-cp "$DG_SOURCE_DIR/tests/e2e/devices/50-k3-selector.conf" "$E2E_CONF/devices/50-local.conf"
-ctl_select BAL
-cat >"$d/asound.conf" <<CONF
-ctl_type.dgtest { lib "$CTL_LIB" }
-ctl.dgtest { type dgtest state "$d/ctl-state" }
-CONF
-export ALSA_CONFIG_PATH=$d/asound.conf
+e2e_use_selector BAL
 
 daemon_start --ctl dgtest
 e2e_hotplug_k3 "$bal"
@@ -49,7 +33,7 @@ pw_check_props "$GUARD_ID" "dacguard.ceiling-db <= $bal + 0.0001" \
 daemon_wait_log "se-3.5: ceiling -?[0-9.]+ dB \(reported\)"
 
 f_sw=$(wav_frames "$d/rec.wav")
-ctl_select SE
+e2e_select SE
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $se - 0.01"
 pw_check_props "$GUARD_ID" 'dacguard.output-reported == "se-3.5"' 'dacguard.output == "se-3.5"'
 play_wait

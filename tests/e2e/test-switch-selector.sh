@@ -13,33 +13,11 @@
 # bench-e2e, not asserted here.
 . "$(dirname "$0")/common.sh"
 
-BUILD_DIR=${DG_DACGUARDD%/daemon/dacguardd}
-CTL_LIB=$BUILD_DIR/tests/udev/libasound_module_ctl_dgtest.so
-
-# ctl_select ITEM: the dgtest control device's "Output Select" to ITEM (a rename,
-# as the plugin expects: it watches for the file moved into place)
-ctl_select()
-{
-	printf 'jack=0\nselect=%s\n' "$1" >"$PW_SESSION_DIR/ctl-state.tmp"
-	mv "$PW_SESSION_DIR/ctl-state.tmp" "$PW_SESSION_DIR/ctl-state"
-}
-
-[ -f "$CTL_LIB" ] || pw_session_fail "no $CTL_LIB (built with the udev suite)"
 e2e_start
 se=$(e2e_expected se-3.5)
 bal=$(e2e_expected bal-2.5)
 d=$PW_SESSION_DIR
-
-# the K3 entry again, with the selector; the figures are the shipped ones, so
-# e2e_expected still holds
-cp "$DG_SOURCE_DIR/tests/e2e/devices/50-k3-selector.conf" "$E2E_CONF/devices/50-local.conf"
-# ALSA finds ctl.dgtest and its plugin through this file alone (as in tests/udev)
-ctl_select SE
-cat >"$d/asound.conf" <<CONF
-ctl_type.dgtest { lib "$CTL_LIB" }
-ctl.dgtest { type dgtest state "$d/ctl-state" }
-CONF
-export ALSA_CONFIG_PATH=$d/asound.conf
+e2e_use_selector SE
 
 daemon_start --ctl dgtest
 e2e_hotplug_k3 "$se"
@@ -53,7 +31,7 @@ e2e_play_sine_at "$se"
 # the instant of the control change, as a position in the recording
 f_sw=$(wav_frames "$d/rec.wav")
 t_sw=$(e2e_now_ms)
-ctl_select BAL
+e2e_select BAL
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db "<= $bal + 0.1"
 ms=$(($(e2e_now_ms) - t_sw))
 pw_wait_prop "$GUARD_ID" dacguard.ceiling-db ">= $bal - 0.1"
