@@ -39,6 +39,18 @@ ROWS = [
 ]
 
 
+def add_figure(figures, key, value, test):
+    """A key several tests print adds up when each value starts with a count
+    ("faults survived": each fault test counts its own); else the last one stands."""
+    if key in figures:
+        old, tests = figures[key]
+        a, b = re.match(r'^(\d+)\b', old), re.match(r'^(\d+)\b', value)
+        if a and b:
+            figures[key] = (str(int(a.group(1)) + int(b.group(1))), tests + ', ' + test)
+            return
+    figures[key] = (value, test)
+
+
 def read_stack(builddir, log):
     figures = OrderedDict()
     tests = {}
@@ -54,7 +66,7 @@ def read_stack(builddir, log):
                 for ln in text.splitlines():
                     m = FIGURE.match(ln.strip())
                     if m:
-                        figures[m.group(1).strip()] = (m.group(2).strip(), name)
+                        add_figure(figures, m.group(1).strip(), m.group(2).strip(), name)
     fuzz = OrderedDict()
     summary = None
     if log and os.path.exists(log):

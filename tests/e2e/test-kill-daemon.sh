@@ -32,4 +32,5 @@ pw_check_eq "the nodes named $GUARD" "$(e2e_node_count "$GUARD")" 1
 pw_check_eq "the guard's id" "$(pw_node_id "$GUARD")" "$GUARD_ID"
 pw_check_eq "the guard host's pid" "$(cat "$pidfile")" "$host"
 pw_check "guard host $host still runs" kill -0 "$host"
+pw_figure "faults survived" "1 (dacguardd SIGKILLed and restarted)"
 echo "ok"

@@ -22,4 +22,5 @@ pw_check "dacguardd is a client of the new server" e2e_has_client dacguardd
 pw_wait_linked "$GUARD.output" "$DAC"
 e2e_make_signals
 e2e_check_signals "$want" sine
+pw_figure "faults survived" "1 (PipeWire and WirePlumber restarted)"
 echo "ok"

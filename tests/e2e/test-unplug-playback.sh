@@ -62,4 +62,5 @@ sox "$d/rec.wav" "$d/rec-late.wav" trim 0.05
 check_intact "$d/sine.wav" "$d/rec-late.wav" --gain-db 0 --partial
 pw_check "the guard host's pid file is gone" eval '[ ! -e "$pidfile" ]'
 kill "$_play_pid" 2>/dev/null || true
+pw_figure "faults survived" "1 (the DAC unplugged during playback)"
 echo "ok"
