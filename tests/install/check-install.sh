@@ -54,16 +54,34 @@ grep -q "^ExecStart=$libexecdir/dacguardd" "${unit:-/dev/null}" ||
 # the guard hosts must outlive a stop or crash of the daemon (doc/e2e.md)
 grep -q "^KillMode=process$" "${unit:-/dev/null}" ||
     { echo "MISSING KillMode=process in the unit"; failed=1; }
-# systemd itself reads the unit: any warning (an unknown key, a bad value) fails
-if [ -n "$unit" ]; then
+# what the sandbox must let through, which the sandbox test (tests/e2e/test-unit-sandbox.sh,
+# umockdev's uevents over AF_UNIX, no RLIMIT_RTPRIO to give) cannot see: udev's netlink
+# socket, and real-time scheduling for the guard hosts' data thread (doc/hardening.md)
+grep -Eq "^RestrictAddressFamilies=(.* )?AF_NETLINK( |$)" "${unit:-/dev/null}" ||
+    { echo "MISSING AF_NETLINK in the unit's RestrictAddressFamilies= (udev)"; failed=1; }
+if grep -Eq "^RestrictRealtime=(yes|true|on|1)$" "${unit:-/dev/null}"; then
+    echo "FORBIDDEN RestrictRealtime= in the unit (the guard hosts' data thread)"; failed=1
+fi
+# systemd itself reads the unit, as the user manager it is for: any message (an unknown
+# key, a bad value, a missing ExecStart binary) fails. Offline: a scratch runtime dir,
+# no man pages, only this unit's own errors (not those of pipewire.service it wants).
+if ! command -v systemd-analyze >/dev/null; then
+    if [ -e /etc/debian_version ]; then
+        echo "MISSING systemd-analyze (the systemd package, scripts/deps.sh): cannot verify the unit"
+        failed=1
+    else
+        echo "skip systemd-analyze verify: systemd-analyze not installed"
+    fi
+elif [ -n "$unit" ]; then
     verify_dir=$(mktemp -d)
+    mkdir -m 700 "$verify_dir/run"
     sed "s#^ExecStart=$libexecdir/#ExecStart=$dest$libexecdir/#" "$unit" \
         >"$verify_dir/dacguardd.service"
-    if out=$(systemd-analyze verify --man=no "$verify_dir/dacguardd.service" 2>&1) &&
-        [ -z "$out" ]; then
-        echo "ok   systemd-analyze verify accepts the unit"
+    if out=$(XDG_RUNTIME_DIR=$verify_dir/run systemd-analyze --user verify --man=no \
+        --recursive-errors=no "$verify_dir/dacguardd.service" 2>&1) && [ -z "$out" ]; then
+        echo "ok   systemd-analyze --user verify accepts the unit"
     else
-        echo "INVALID unit (systemd-analyze verify): $out"; failed=1
+        echo "INVALID unit (systemd-analyze --user verify): $out"; failed=1
     fi
     rm -rf "$verify_dir"
 fi
