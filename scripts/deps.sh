@@ -13,8 +13,9 @@ packages=(
     # desktops use (pactl, paplay, wpctl), umockdev, sound tools
     pipewire pipewire-bin pipewire-pulse wireplumber pulseaudio-utils dbus
     umockdev libumockdev-dev alsa-utils sox python3 jq procps
-    # install checks: systemd-analyze verify reads the user unit
-    systemd
+    # install checks: systemd-analyze verify reads the user unit; e2e-unit-sandbox runs
+    # it under systemd --user, in a mount namespace it sets up with mount(8)
+    systemd mount
     # benchmark peers
     swh-plugins lsp-plugins-ladspa ladspa-sdk
     # the guard DSP's NEON path: an aarch64 cross compiler and qemu to run its unit tests
