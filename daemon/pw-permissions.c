@@ -3,6 +3,7 @@
  * exists (dacguard.hide-raw-sink), so nothing plays around the guard; the server, the
  * session manager, guard hosts, ourselves and the exempt keep everything, and a client
  * gets back what it had. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,44 @@ void binary_of_pid(int pid, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* A guard host of ours, by its pid: the ones we started, and those an earlier
+ * dacguardd started (their pid files), which a restarted daemon adopts. Known without
+ * reading the process's executable, which a sandbox may not allow. */
+static bool is_guard_host(struct dg_pw_apply *a, int pid)
+{
+	struct host *h;
+	struct dirent *e;
+	char path[PATH_MAX];
+	bool found = false;
+	DIR *dir;
+	FILE *f;
+	long p;
+
+	if (pid <= 0)
+		return false;
+	spa_list_for_each(h, &a->hosts, link)
+		if (h->pid == pid)
+			return true;
+	if ((dir = opendir(a->state_dir)) == NULL)
+		return false;
+	while (!found && (e = readdir(dir)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "guard-", 6) != 0 || n < 4 ||
+		    strcmp(e->d_name + n - 4, ".pid") != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", a->state_dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		found = fscanf(f, "%ld", &p) == 1 && p == pid;
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
 void client_judge(struct dg_pw_apply *a, struct obj *o)
 {
 	struct client_state *cs = o->client;
@@ -41,7 +80,13 @@ void client_judge(struct dg_pw_apply *a, struct obj *o)
 	/* the server and guard hosts (pipewire), the session manager, ourselves */
 	keep = cs->pid == (int)getpid() || spa_streq(b, "pipewire") ||
 	       spa_streq(b, "wireplumber") || spa_streq(b, "pipewire-media-session") ||
-	       spa_streq(obj_prop(o, PW_KEY_APP_NAME), "WirePlumber");
+	       spa_streq(obj_prop(o, PW_KEY_APP_NAME), "WirePlumber") ||
+	       is_guard_host(a, cs->pid);
+	/* Nothing known of it yet (its executable unreadable, e.g. from a user namespace
+	 * of our own, and its properties not in): hide nothing from it until they are.
+	 * Taking a guard host for an ordinary client would destroy its guard. */
+	if (!b[0])
+		keep = true;
 	for (size_t i = 0; !keep && i < a->n_exempt; i++)
 		keep = spa_streq(b, a->exempt[i]);
 	if (keep != cs->keep)

@@ -163,6 +163,11 @@ Environment="ASAN_OPTIONS=${ASAN_OPTIONS:-}" "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}"
 StandardOutput=append:$log
 StandardError=inherit
 UNIT
+# DG_SANDBOX_PRIVATE_USERS=1 (test-unit-sandbox-userns.sh): the unit in a user
+# namespace of its own, where the daemon cannot read other processes' executables
+if [ "${DG_SANDBOX_PRIVATE_USERS:-0}" = 1 ]; then
+	printf '[Service]\nPrivateUsers=yes\n' >"$units/dacguardd.service.d/userns.conf"
+fi
 
 mkdir "$DG_SANDBOX_CGROUP/manager"
 (
