@@ -145,12 +145,11 @@ static const struct dg_json_field entry_fields[] = {
 	{ NULL },
 };
 
-/* A key given again replaces the earlier value here, as it always has in these files. */
+/* A key given twice is an error, as everywhere in dacguard's files. */
 static const struct dg_json_object entry_object = {
 	.fields = entry_fields,
 	.key_size = 64,
 	.unknown = "unknown key",
-	.repeat = true,
 };
 
 static int parse_entry(struct dg_json_ctx *ctx, struct spa_json *arr, const char *path,

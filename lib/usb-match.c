@@ -70,7 +70,6 @@ static const struct dg_json_object match_object = {
 	.fields = match_fields,
 	.key_size = 64,
 	.unknown = "unknown key (usb, product, manufacturer)",
-	.repeat = true,
 };
 
 int dg_json_match(struct dg_json_ctx *ctx, struct spa_json *it, const char *key, const char *val,
