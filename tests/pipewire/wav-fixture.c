@@ -205,10 +205,11 @@ static int guard(struct wav *w, const char *spec)
 	size_t next = 0, block = 1;
 	for (size_t off = 0; off < n;) {
 		size_t len = block < n - off ? block : n - off;
-		if (next < n_sw && sw_at[next] > off && sw_at[next] < off + len)
-			len = sw_at[next] - off;
+		/* the switch due here, then the block ends where the next one is due */
 		if (next < n_sw && sw_at[next] == off)
 			dg_guard_set_ceiling(g, sw_db[next++]);
+		if (next < n_sw && sw_at[next] > off && sw_at[next] < off + len)
+			len = sw_at[next] - off;
 		const float *pi[8];
 		float *po[8];
 		for (size_t c = 0; c < ch; c++) {
