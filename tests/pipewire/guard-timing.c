@@ -101,3 +101,29 @@ out:
 	free(y);
 	return res;
 }
+
+int guard_raise_steepest(uint32_t rate, double *factor)
+{
+	size_t at = rate / 10, n = at + 2 * (size_t) rate;
+	float *x = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+	uint32_t d;
+	int res = -ENOMEM;
+
+	if (x == NULL || y == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		x[i] = LEVEL;
+	if ((res = run(rate, DG_GUARD_MIN_CEILING_DB, x, y, n, at, 0.0, &d)) < 0)
+		goto out;
+	/* LEVEL is a power of two: y is the gain, halved, exactly */
+	*factor = 1.0;
+	for (size_t k = at + 1; k < n; k++)
+		if (y[k - 1] > 0.0f && (double) y[k] / y[k - 1] > *factor)
+			*factor = (double) y[k] / y[k - 1];
+	if (!(*factor > 1.0))
+		res = -ERANGE;
+out:
+	free(x);
+	free(y);
+	return res;
+}

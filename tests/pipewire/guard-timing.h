@@ -19,3 +19,7 @@ int guard_limiter_reach(uint32_t rate, struct guard_reach *r);
 /* Output frames a raise of the ceiling from from_db to to_db spends ramping: neither
  * at from_db's gain nor at to_db's (0 when it applies at once). */
 int guard_ramp_frames(uint32_t rate, double from_db, double to_db, uint32_t *frames);
+
+/* The most a raise of the ceiling lifts the gain from one output frame to the next (a
+ * factor > 1): that of the steepest raise there is, from the lowest ceiling to 0 dB. */
+int guard_raise_steepest(uint32_t rate, double *factor);

@@ -344,6 +344,46 @@ static void gain_frame(struct walk *w, size_t t, const float *p, const float *rf
 	differ(w, t, p, rf);
 }
 
+/* --varying (rule 7): a frame at any one gain between the low one and the top, risen
+ * from the last frame's by at most the guard's steepest ramp (lowered by any amount). */
+static void varying_frame(struct walk *w, size_t t, const float *p, const float *rf)
+{
+	const struct intact_opts *o = w->o;
+	struct intact_result *r = w->r;
+	struct gain_range range = {dg_guard_ceiling_linear(o->varying_low_db), step_gains(o, 0).hi};
+	bool tells;
+	struct gain_range f =
+	    gain_range_and(frame_gains(p, rf, w->ch, o->tolerance, &tells), range);
+
+	if (!tells)
+		return;
+	if (gain_range_empty(f)) {
+		differ(w, t, p, rf);
+		return;
+	}
+	/* a float's rounding on top of the measured factor; after the limiter's reach
+	 * the gain is its own (rule 4) */
+	double most =
+	    w->cur.hi * pow(o->raise_max * (1.0 + 0x1p-23), (double) (t - w->last_at_gain));
+	if (w->seen_at_gain && !w->reach_since && f.lo > most) {
+		r->bad_ramps++;
+		if (w->shown_ramp++ < o->details)
+			fprintf(stderr,
+				"ramp: at recorded frame %zu (played %ld) the gain rose from %.4f "
+				"to %.4f dB in %zu frames; the guard's steepest ramp rises %.5f dB "
+				"a frame\n",
+				t, (long) t - w->offset, to_db(w->cur.hi), to_db(f.lo),
+				t - w->last_at_gain, to_db(o->raise_max));
+	}
+	r->gain_lo = fmin(r->gain_lo, f.lo);
+	r->gain_hi = fmax(r->gain_hi, f.hi);
+	w->cur = f;
+	w->last_at_gain = t;
+	w->seen_at_gain = true;
+	w->reach_since = false;
+	w->shift_sought = false;
+}
+
 static void count_length(const struct wav *played, const struct wav *rec, long offset,
 			 const struct intact_opts *o, struct intact_result *r)
 {
@@ -447,6 +487,8 @@ int intact_check(const struct wav *played, const struct wav *rec, long offset,
 	};
 
 	memset(r, 0, sizeof(*r));
+	r->gain_lo = INFINITY;
+	r->gain_hi = 0.0;
 	count_length(played, rec, offset, o, r);
 	/* A capture stream that joins a running sink gets nothing in its first cycle, and
 	 * channels linked one by one come in one by one: a recording started during the
@@ -468,13 +510,19 @@ int intact_check(const struct wav *played, const struct wav *rec, long offset,
 		const float *p = played->samples + (size_t) k * ch;
 		const float *rf = rec->samples + t * ch;
 
-		zero_run(&w, t, p, rf, dg_guard_ceiling_linear(o->gain_db[w.step]));
+		/* a dropout is silence where audible at the step's gain (--varying: the lowest) */
+		double low_db = o->varying ? o->varying_low_db : o->gain_db[w.step];
+
+		zero_run(&w, t, p, rf, dg_guard_ceiling_linear(low_db));
 		if (lim[k]) {
 			limited_frame(&w, t, p, rf);
 			continue;
 		}
 		w.in_reach = false;
-		gain_frame(&w, t, p, rf);
+		if (o->varying)
+			varying_frame(&w, t, p, rf);
+		else
+			gain_frame(&w, t, p, rf);
 	}
 	end_zero_run(&w);
 	free(lim);

@@ -15,12 +15,15 @@
 struct intact_opts {
 	double gain_db[INTACT_MAX_GAINS]; /* the ceilings in force, in order */
 	size_t n_gains;
-	double tolerance;  /* per sample, full scale = 1.0; 0: float-exact */
-	double gain_slack; /* dB: the guard may hold each gain this far off (rounded) */
-	bool partial;	   /* the recording may start or end during the playback */
-	unsigned details;  /* failures of each kind described on stderr */
+	double tolerance;      /* per sample, full scale = 1.0; 0: float-exact */
+	double gain_slack;     /* dB: the guard may hold each gain this far off (rounded) */
+	bool partial;	       /* the recording may start or end during the playback */
+	bool varying;	       /* the gain moves at any time between gain_db[0] and ... */
+	double varying_low_db; /* ... this, by a storm of writes (rule 7) */
+	unsigned details;      /* failures of each kind described on stderr */
 	struct guard_reach reach;
 	uint32_t ramp_frames[INTACT_MAX_GAINS]; /* of the step from gain i to i + 1 */
+	double raise_max; /* --varying: the steepest rise of the gain from frame to frame */
 };
 
 struct intact_transition {
@@ -38,11 +41,12 @@ struct intact_result {
 	size_t longest_zero;		   /* frames of the longest of them */
 	size_t longest_at;		   /* its first recorded frame */
 	size_t missing_start, missing_end; /* non-zero played frames not in the recording */
-	size_t extra;	  /* recorded frames with audio outside the played signal */
-	size_t limited;	  /* frames in the limiter's reach, checked by its rule */
-	size_t over;	  /* samples there above the ceiling */
-	size_t unscaled;  /* frames there not the played one at a limiter's gain */
-	size_t bad_ramps; /* raises ramping longer than the guard does */
+	size_t extra;		 /* recorded frames with audio outside the played signal */
+	size_t limited;		 /* frames in the limiter's reach, checked by its rule */
+	size_t over;		 /* samples there above the ceiling */
+	size_t unscaled;	 /* frames there not the played one at a limiter's gain */
+	size_t bad_ramps;	 /* raises ramping longer than the guard does (--varying: faster) */
+	double gain_lo, gain_hi; /* --varying: the lowest and highest gain seen */
 	size_t n_transitions;
 	struct intact_transition transitions[INTACT_MAX_GAINS - 1];
 };

@@ -167,17 +167,22 @@ static void remove_frames(struct wav *w, size_t at, size_t n)
 	w->n_frames -= n;
 }
 
+/* ceilings a --guard may switch to: enough for a storm of writes (wav-intact --varying) */
+#define MAX_SWITCHES 4096
+
 /* --guard DB[,FRAME:DB]...: w through a guard, as a PipeWire module runs it (planar
  * blocks of varying size), D frames of flush appended so its tail comes out. */
 static int guard(struct wav *w, const char *spec)
 {
-	size_t ch = w->channels, sw_at[16], n_sw = 0, d;
-	double db, sw_db[16];
+	static size_t sw_at[MAX_SWITCHES];
+	static double sw_db[MAX_SWITCHES];
+	size_t ch = w->channels, n_sw = 0, d;
+	double db;
 	char *end;
 	int res = -EINVAL;
 
 	db = strtod(spec, &end);
-	while (*end == ',' && n_sw < 16) {
+	while (*end == ',' && n_sw < MAX_SWITCHES) {
 		sw_at[n_sw] = strtoul(end + 1, &end, 10);
 		if (*end != ':')
 			return -EINVAL;

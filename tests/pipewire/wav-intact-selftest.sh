@@ -188,6 +188,41 @@ if run music-lim 0 "$d/music.wav" "$d/rec-music-lim.wav" --gain-db -29 --gain-db
 fi
 run music-wrong 1 "$d/music.wav" "$d/rec-music-lim.wav" --gain-db -29 --gain-db -36
 
+# a storm of writes (--varying): after 12000 frames at -12 dB the ceiling moves every 40
+# to 56 frames to anything from -60 to -12 dB, but holds -50 from 48000 to 52000 (its
+# ramp there ends by 51000)
+spec=-12
+r=20251
+for ((f = 12000; f < 90000; f += 40 + r % 17)); do
+	r=$(((r * 1103515245 + 12345) % 2147483648))
+	[ "$f" -lt 48000 ] || [ "$f" -ge 52000 ] || continue
+	[ "$f" -lt 52000 ] || [ "${hold:-}" ] || { spec+=",48000:-50"; hold=1; }
+	m=$((12000 + r % 48001))
+	spec+=",$f:-$((m / 1000)).$(printf '%03d' $((m % 1000)))"
+done
+edit rec-storm.wav --guard "$spec" --delay $DELAY --pad 4800
+if run varying 0 "$d/played.wav" "$d/rec-storm.wav" --gain-db -12 --varying -60; then
+	has varying "^intact: offset $((DELAY + D)) frames .* length ok, gain -(5[0-9]|60)\.[0-9]{3}\.\.-12\.000 dB$"
+fi
+# ... a gap, a raise that jumps, buffers lost, a gain over the top or under the floor: fail
+fx edit "$d/rec-storm.wav" "$d/rec-storm-gap.wav" --zero $((DELAY + 60000)) 1024 1000000
+run varying-gap 1 "$d/played.wav" "$d/rec-storm-gap.wav" --gain-db -12 --varying -60 &&
+	has varying-gap " 1 dropouts \\(longest zero run 1024\\)"
+edit rec-storm-high.wav --guard -12 --delay $DELAY --pad 4800
+fx edit "$d/rec-storm.wav" "$d/rec-storm-jump.wav" --splice "$d/rec-storm-high.wav" $((DELAY + 51000))
+run varying-jump 1 "$d/played.wav" "$d/rec-storm-jump.wav" --gain-db -12 --varying -60 &&
+	has varying-jump "^ramp: at recorded frame $((DELAY + 51000)) \\(played $((51000 - D))\\) the gain rose from -50\\.0000 to -12\\.0000 dB in 1 frames"
+fx edit "$d/rec-storm.wav" "$d/rec-storm-ahead.wav" --cut-start 1000
+fx edit "$d/rec-storm.wav" "$d/rec-storm-skip.wav" --splice "$d/rec-storm-ahead.wav" $((DELAY + 70000))
+run varying-skip 1 "$d/played.wav" "$d/rec-storm-skip.wav" --gain-db -12 --varying -60 &&
+	has varying-skip "^differ: recorded frame $((DELAY + 70000)) "
+run varying-over 1 "$d/played.wav" "$d/rec-storm.wav" --gain-db -13 --varying -60 &&
+	has varying-over "^differ: recorded frame "
+run varying-floor 1 "$d/played.wav" "$d/rec-storm.wav" --gain-db -12 --varying -40 &&
+	has varying-floor "^differ: recorded frame "
+run varying-steps 2 "$d/played.wav" "$d/rec-storm.wav" --gain-db -12 --gain-db -20 --varying -60
+run varying-above 2 "$d/played.wav" "$d/rec-storm.wav" --gain-db -12 --varying -10
+
 # not float-exact (16-bit PCM): within a tolerance of one step
 edit rec-s16.wav --guard -20 --delay $DELAY --pad 4800 --s16
 run s16-exact 1 "$d/played.wav" "$d/rec-s16.wav" --gain-db -20

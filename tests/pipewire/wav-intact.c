@@ -3,7 +3,7 @@
  * gain, whole: not only its peak (wav-peak does that).
  *
  *   wav-intact PLAYED RECORDED [--gain-db DB]... [--tolerance X] [--gain-slack DB]
- *              [--partial] [--details N]
+ *              [--partial] [--varying DB] [--details N]
  *
  * PLAYED is the file given to the player, RECORDED a recording of the DAC sink's
  * monitor (silence before and after is fine). Both are PCM WAVs (float32, s16, s24,
@@ -63,6 +63,16 @@
  *     reach a lower step shows as a jump of the gain (rule 4), a raise not at all:
  *     such a step is placed at the first frame that shows it, said to be ("in the
  *     limiter's reach"), and its ramp is not held to R.
+ *  7. A varying gain (--varying LOW, with one --gain-db G): the ceiling was written at
+ *     any time, to anything from LOW to G (a storm of writes, the hard ceiling G). In
+ *     place of rules 3 and 6, every frame outside the limiter's reach is the played one
+ *     times one gain for all channels, from LOW's float to G's (exact, or within X);
+ *     from one such frame to the next it drops by any amount (a lower ceiling applies
+ *     at once) and rises by at most what the guard's steepest ramp does in as many
+ *     frames (measured on lib/guard.c: a raise from its lowest ceiling to 0 dB). Rule
+ *     5 counts dropouts where the played signal is above -80 dBFS at LOW. G must hold
+ *     in the 200 ms rule 1 aligns on. The summary gives the lowest and highest gain
+ *     seen.
  *
  * Output: one summary line on stdout, then the transitions; the first failures of each
  * kind (--details, default 5) on stderr. Exit status: 0 pass, 1 check failed, 2 usage
@@ -82,7 +92,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: wav-intact PLAYED RECORDED [--gain-db DB]... [--tolerance X] "
-			"[--gain-slack DB] [--partial] [--details N]\n");
+			"[--gain-slack DB] [--partial] [--varying DB] [--details N]\n");
 	return 2;
 }
 
@@ -115,6 +125,9 @@ static int parse_args(int argc, char **argv, struct intact_opts *o)
 			o->tolerance = v;
 		} else if (strcmp(a, "--gain-slack") == 0 && v >= 0.0 && v <= 1.0) {
 			o->gain_slack = v;
+		} else if (strcmp(a, "--varying") == 0 && v >= -120.0 && v <= 0.0) {
+			o->varying = true;
+			o->varying_low_db = v;
 		} else if (strcmp(a, "--details") == 0 && v >= 0.0) {
 			o->details = (unsigned) v;
 		} else {
@@ -125,6 +138,11 @@ static int parse_args(int argc, char **argv, struct intact_opts *o)
 	}
 	if (o->n_gains == 0)
 		o->gain_db[o->n_gains++] = 0.0;
+	if (o->varying && (o->n_gains != 1 || !(o->varying_low_db < o->gain_db[0]))) {
+		fprintf(stderr, "wav-intact: --varying %g: with one --gain-db, above it\n",
+			o->varying_low_db);
+		return -EINVAL;
+	}
 	for (size_t i = 1; i < o->n_gains; i++) {
 		/* a step must be told from the slack either side of both gains */
 		if (!(fabs(o->gain_db[i] - o->gain_db[i - 1]) > 2.0 * o->gain_slack)) {
@@ -142,6 +160,8 @@ static int measure_guard(uint32_t rate, struct intact_opts *o)
 	int res = guard_limiter_reach(rate, &o->reach);
 	for (size_t i = 0; res == 0 && i + 1 < o->n_gains; i++)
 		res = guard_ramp_frames(rate, o->gain_db[i], o->gain_db[i + 1], &o->ramp_frames[i]);
+	if (res == 0 && o->varying)
+		res = guard_raise_steepest(rate, &o->raise_max);
 	if (res < 0)
 		fprintf(stderr, "wav-intact: cannot measure the guard at %u Hz: %s\n", rate,
 			strerror(-res));
@@ -171,6 +191,8 @@ static void print_summary(const struct intact_opts *o, const struct intact_resul
 		       r->unscaled);
 	if (o->n_gains > 1)
 		printf(", %zu of %zu gain steps", r->n_transitions, o->n_gains - 1);
+	if (o->varying && r->gain_hi > 0.0)
+		printf(", gain %.3f..%.3f dB", 20.0 * log10(r->gain_lo), 20.0 * log10(r->gain_hi));
 	printf("\n");
 	for (size_t i = 0; i < r->n_transitions; i++) {
 		const struct intact_transition *t = &r->transitions[i];
@@ -210,7 +232,8 @@ static void print_failures(const struct intact_opts *o, const struct intact_resu
 			"signal at a limiter's gain\n",
 			r->unscaled);
 	if (r->bad_ramps > 0)
-		fprintf(stderr, "FAIL: %zu raises did not ramp as the guard does\n", r->bad_ramps);
+		fprintf(stderr, "FAIL: %zu raises did not ramp as the guard does%s\n", r->bad_ramps,
+			o->varying ? " (they rose faster)" : "");
 	if (r->n_transitions + 1 != o->n_gains)
 		fprintf(stderr, "FAIL: %zu of %zu gain steps seen\n", r->n_transitions,
 			o->n_gains - 1);
