@@ -25,6 +25,11 @@
 #   PW_AUDIO_LATENCY       node latency (pw-cat --latency) of the recorder and the
 #                          background player; a small one makes small graph
 #                          cycles; pw-cat's default (100 ms) when unset
+#   PW_AUDIO_RT            1: the recorder and the players run SCHED_FIFO (chrt -f
+#                          70, where allowed), as RTKit has a desktop's audio
+#                          clients run: pw-cat 0.3 processes its stream on its main
+#                          thread, which a loaded machine holds off for cycles (a
+#                          gap, or buffers lost, that are the test's, not the guard's)
 #
 # Helpers:
 #   make_wav FILE SOX-EFFECTS...  a 48 kHz stereo float WAV made by sox (pw-cat
@@ -122,12 +127,22 @@ _pw_audio_all_linked()
 		| ($inputs | length) > 0 and ($inputs - $linked | length) == 0' >/dev/null
 }
 
+# the command prefix of PW_AUDIO_RT, in _pw_audio_rt_cmd
+_pw_audio_rt()
+{
+	_pw_audio_rt_cmd=()
+	if [ "${PW_AUDIO_RT:-0}" = 1 ] && chrt -f 70 true 2>/dev/null; then
+		_pw_audio_rt_cmd=(chrt -f 70)
+	fi
+}
+
 record_start()
 {
 	# Linked here rather than by the session manager: WirePlumber 0.5 may route a
 	# capture of a guarded sink through the guard (a smart filter), and a test records
 	# what reached the sink itself.
-	pw-record --format f32 --rate 48000 --channels 2 \
+	_pw_audio_rt
+	"${_pw_audio_rt_cmd[@]}" pw-record --format f32 --rate 48000 --channels 2 \
 		${PW_AUDIO_LATENCY:+--latency "$PW_AUDIO_LATENCY"} \
 		-P "{ node.name = $PW_AUDIO_NAME-record node.autoconnect = false $PW_AUDIO_RECORD_PROPS }" \
 		"$2" >"$PW_SESSION_DIR/record.log" 2>&1 &
@@ -157,14 +172,16 @@ record_stop()
 
 play()
 {
-	pw-cat --playback --target "${2:-$GUARD}" -P "{ node.name = $PW_AUDIO_NAME-play }" "$1" \
-		>"$PW_SESSION_DIR/play.log" 2>&1 ||
+	_pw_audio_rt
+	"${_pw_audio_rt_cmd[@]}" pw-cat --playback --target "${2:-$GUARD}" \
+		-P "{ node.name = $PW_AUDIO_NAME-play }" "$1" >"$PW_SESSION_DIR/play.log" 2>&1 ||
 		pw_session_fail "pw-cat failed: $(cat "$PW_SESSION_DIR/play.log")"
 }
 
 play_bg()
 {
-	pw-cat --playback --target "${2:-$GUARD}" \
+	_pw_audio_rt
+	"${_pw_audio_rt_cmd[@]}" pw-cat --playback --target "${2:-$GUARD}" \
 		${PW_AUDIO_LATENCY:+--latency "$PW_AUDIO_LATENCY"} \
 		-P "{ node.name = $PW_AUDIO_NAME-play }" "$1" >"$PW_SESSION_DIR/play.log" 2>&1 &
 	_play_pid=$!
