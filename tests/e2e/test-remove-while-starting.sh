@@ -14,6 +14,9 @@
 #    sink, full-scale audio through it at the ceiling, whole.
 . "$(dirname "$0")/common.sh"
 
+# the player and the recorder SCHED_FIFO (pw-audio.sh), as a desktop's audio clients are
+PW_AUDIO_RT=1
+
 K3_USB=${K3_CARD%/1-1:1.0/sound/card1}
 
 # proc_gone PID: no such process, or a zombie nobody reaped (the host is detached)

@@ -13,6 +13,9 @@
 # host go, the first guard stays as it was and still plays at its ceiling.
 . "$(dirname "$0")/common.sh"
 
+# the player and the recorder SCHED_FIFO (pw-audio.sh), as a desktop's audio clients are
+PW_AUDIO_RT=1
+
 DAC2=$DAC.2
 GUARD2=dacguard.$DAC2
 K3_USB=${K3_CARD%/1-1:1.0/sound/card1}
