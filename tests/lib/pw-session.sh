@@ -20,6 +20,11 @@
 #       (media.class Audio/Sink, device.bus BUS, api.alsa.card, 2 ch FL FR,
 #       monitor.channel-volumes); extra KEY=VALUE pairs are added as is
 #       (VALUE is SPA-JSON: quote strings with spaces).
+#   pw_session_sink_args NAME DESCRIPTION BUS [KEY=VALUE...]
+#       prints the adapter's args of that sink, for `pw-cli create-node adapter
+#       ARGS`: the same node made while the session runs (lingering), as a session
+#       manager makes the sinks of a card that appears (the next card number
+#       unless a KEY=VALUE says).
 #   pw_session_add_module NAME [ARGS]
 #       a context.modules entry of the server (ARGS is SPA-JSON, default {}).
 #   pw_session_add_dropin FILE
@@ -131,7 +136,7 @@ _pw_session_pulse_i=
 _pw_session_card=0
 _pw_session_stopped=0
 
-pw_session_add_sink()
+pw_session_sink_args()
 {
 	local name=$1 desc=$2 bus=$3
 	shift 3
@@ -139,9 +144,7 @@ pw_session_add_sink()
 	for kv in "$@"; do
 		extra+="                ${kv%%=*} = ${kv#*=}"$'\n'
 	done
-	_pw_session_objects+="
-    {   factory = adapter
-        args = {
+	echo "{
                 factory.name = support.null-audio-sink
                 node.name = \"$name\"
                 node.description = \"$desc\"
@@ -155,7 +158,14 @@ pw_session_add_sink()
                 audio.position = [ FL FR ]
                 monitor.channel-volumes = true
                 object.linger = true
-$extra        }
+$extra        }"
+}
+
+pw_session_add_sink()
+{
+	_pw_session_objects+="
+    {   factory = adapter
+        args = $(pw_session_sink_args "$@")
     }"
 	_pw_session_card=$((_pw_session_card + 1))
 }
