@@ -34,6 +34,11 @@
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
 #   PW_SESSION_WIREPLUMBER=0 start no session manager
+#   PW_SESSION_WP_SUSPEND=0  WirePlumber does not suspend idle nodes: 0.4.13's
+#                            suspend-node.lua keeps the timer of a node that
+#                            goes and crashes when it fires (wp_node_send_command
+#                            on the gone node); a case that makes and removes
+#                            many nodes sets it
 #   PW_SESSION_PULSE=1       also start pipewire-pulse, the PulseAudio server
 #                            desktops run (its stock config), so that pactl,
 #                            paplay and other Pulse clients reach the session
@@ -125,6 +130,7 @@
 PW_SESSION_TIMEOUT=${PW_SESSION_TIMEOUT:-20}
 PW_SESSION_WIREPLUMBER=${PW_SESSION_WIREPLUMBER:-1}
 PW_SESSION_PULSE=${PW_SESSION_PULSE:-0}
+PW_SESSION_WP_SUSPEND=${PW_SESSION_WP_SUSPEND:-1}
 _pw_session_objects=""
 _pw_session_modules=""
 _pw_session_pids=()
@@ -618,6 +624,17 @@ alsa_monitor.enabled = false
 v4l2_monitor.enabled = false
 libcamera_monitor.enabled = false
 EOF
+		if [ "$PW_SESSION_WP_SUSPEND" = 0 ]; then
+			# 90-enable-all.lua loads it through this function, after this file
+			cat >>"$dir/main.lua.d/60-pw-session.lua" <<EOF
+local pw_session_load_script = load_script
+function load_script(s, a)
+  if s ~= "suspend-node.lua" then
+    pw_session_load_script(s, a)
+  end
+end
+EOF
+		fi
 		cat >"$dir/bluetooth.lua.d/60-pw-session.lua" <<EOF
 bluez_monitor.enabled = false
 EOF
@@ -644,6 +661,7 @@ wireplumber.profiles = {
     support.system-dbus = disabled
     support.modem-manager = disabled
     hooks.device.profile.find-voice-call = disabled
+$([ "$PW_SESSION_WP_SUSPEND" = 1 ] || echo "    hooks.node.suspend = disabled")
   }
 }
 EOF
