@@ -15,7 +15,8 @@ set -eu
 
 PW_SESSION_MODULE_DIRS=$DG_MODULE_DIR
 K3_FILE=$DG_SOURCE_DIR/tests/data/devices/fiio-k3.umockdev
-K3_CARD=/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/sound/card1
+K3_USB=/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1
+K3_CARD=$K3_USB/1-1:1.0/sound/card1
 K3_BUS_PATH=pci-0000:00:14.0-usb-0:1:1.0
 DAC=alsa_output.usb-FiiO_K3-00.analog-stereo
 GUARD=dacguard.$DAC
@@ -32,6 +33,11 @@ e2e_now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
+# the K3's sink as pw_session_add_sink and pw_session_sink_args take it
+E2E_K3_SINK=("$DAC" "K3 Analog Stereo" usb api.alsa.card=1 alsa.card=1
+	api.alsa.path='"front:1"' device.bus-path="\"$K3_BUS_PATH\"" device.serial='"FiiO_K3"'
+	priority.session=1000)
+
 # the sinks WirePlumber's ALSA monitor would make for the K3 (card 1) and for
 # another USB card (card 0, other port): only the first may get a guard
 e2e_add_sinks()
@@ -39,10 +45,7 @@ e2e_add_sinks()
 	pw_session_add_sink "$DECOY" "Other DAC Analog Stereo" usb \
 		api.alsa.card=0 alsa.card=0 api.alsa.path='"front:0"' \
 		device.bus-path='"pci-0000:00:14.0-usb-0:2:1.0"' priority.session=900
-	pw_session_add_sink "$DAC" "K3 Analog Stereo" usb \
-		api.alsa.card=1 alsa.card=1 api.alsa.path='"front:1"' \
-		device.bus-path="\"$K3_BUS_PATH\"" device.serial='"FiiO_K3"' \
-		priority.session=1000
+	pw_session_add_sink "${E2E_K3_SINK[@]}"
 }
 
 # e2e_write_config [MODE]: the shipped database and profiles, and a dacguard.conf
