@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# 64 streams mixed into one guard at quantum 64 / 48 kHz for 60 s, next to the same 64
+# streams into a sink without a guard, in the same session and run (the baseline).
+# Printed, never asserted (timing figures live here, not in tests).
+#
+# One client (dg-streams) plays a sine of its own frequency at -24 dBFS on each stream,
+# the graph forced to 64-frame cycles (settings metadata, clock.force-quantum). The
+# server's profiler (dg-profile: pw-top's source, which has a batch mode only from
+# PipeWire 1.0) gives, per node, how often a cycle ended with it not done and how long
+# it ran:
+#   baseline  64 streams -> a plain sink (BENCH_MIX_BASE_SECONDS, 20)
+#   guard     64 streams -> dacguard.<DAC> -> its DSP node -> the DAC, the DAC recorded
+#             (BENCH_MIX_SECONDS, 60)
+# A cycle that ends with a node "triggered" (its inputs in, not run) or "awake" (still
+# running) is that node's xrun in PipeWire 1.x's count; "waiting" ones wait for a late
+# input. The guard's nodes run on the server's data thread, the thread that also runs
+# the driver: found triggered, the thread had not got to them (a late stream or the
+# machine); they cannot be found awake. What the guard itself costs is its busy time
+# against the cycle's period; that the guard causes no xrun shows as the graph doing as
+# well with it as without it (the ratios). Then the DAC's recording: samples over the
+# ceiling. Set-up as the 'pipewire' suite (tests/lib/pw-session.sh); a sanitizer build
+# carries ASan's cost in the client and the module: read a release build.
+set -eu
+. "$DG_SOURCE_DIR/tests/lib/pw-session.sh"
+. "$DG_SOURCE_DIR/tests/lib/pw-audio.sh"
+
+PW_SESSION_MODULE_DIRS=$DG_MODULE_DIR
+N=${BENCH_MIX_STREAMS:-64}
+SECS=${BENCH_MIX_SECONDS:-60}
+BASE_SECS=${BENCH_MIX_BASE_SECONDS:-20}
+QUANTUM=${BENCH_QUANTUM:-64}
+CEILING=-20
+DAC=bench-dac
+PLAIN=bench-dac-plain
+GUARD=dacguard.$DAC
+PW_AUDIO_NAME=bench
+PW_AUDIO_RT=1
+PW_AUDIO_LATENCY=$QUANTUM
+
+pw_session_add_sink "$DAC" "$DAC" usb
+pw_session_add_sink "$PLAIN" "$PLAIN" usb
+pw_session_add_module libpipewire-module-dacguard \
+	"{ target.object = \"$DAC\" dacguard.ceiling-db = $CEILING }"
+pw_session_start
+pw_wait_linked "$GUARD.output" "$DAC"
+pw-metadata -n settings 0 clock.force-quantum "$QUANTUM" >/dev/null
+d=$PW_SESSION_DIR
+
+# phase LABEL TARGET SECONDS: the streams into TARGET, profiled for SECONDS once they
+# all stream, into $d/LABEL.prof
+phase()
+{
+	local label=$1 target=$2 secs=$3 pid
+	"$DG_STREAMS" "$target" "$N" $((secs + 3)) -24 "$QUANTUM" "mix-$label" \
+		>"$d/$label.streams" 2>&1 &
+	pid=$!
+	PW_SESSION_TIMEOUT=180 pw_wait_for "$N streams" grep -q "^streaming $N\$" \
+		"$d/$label.streams"
+	"$DG_PROFILE" "$secs" >"$d/$label.prof" 2>&1 || true
+	wait "$pid" || true
+}
+
+phase baseline "$PLAIN" "$BASE_SECS"
+record_start "$DAC" "$d/rec.wav"
+phase guard "$GUARD" "$SECS"
+record_stop
+
+# "incomplete% late% cycles profiles speed xruns" of the graph of DRIVER in FILE, the
+# streams' late share (triggered or awake at a cycle's end) of their stream-cycles
+graph_figures()
+{
+	awk -v drv="$2" '
+		$1 == "driver" && $3 == drv {
+			for (i = 4; i < NF; i += 2) g[$i] = $(i + 1)
+		}
+		$1 == "node" && $3 ~ /^mix-/ { late += $11 + $13; sc += $5 }
+		END {
+			if (g["profiles"] == "") { print "unmeasured"; exit }
+			printf "%.2f %.2f %d %d %.3f %d\n",
+				g["profiles"] ? 100 * g["incomplete"] / g["profiles"] : 0,
+				sc ? 100 * late / sc : 0, g["cycles"], g["profiles"], g["speed"],
+				g["xruns"]
+		}' "$1"
+}
+
+# the figures of node NAME in FILE as "key value" pairs on one line
+node_figures()
+{
+	awk -v n="$2" '$1 == "node" && $3 == n {
+		printf "busy %s %s %s wait %s %s triggered %s awake %s in-time %s own-xruns %s cycles %s\n",
+			$22, $23, $24, $19, $20, $11, $13, $15, $17, $5; exit }' "$1"
+}
+
+period=$(awk '$1 == "driver" { print $9; exit }' "$d/guard.prof")
+version=$(pipewire --version | sed -n 's/.*libpipewire \([0-9.]*\).*/\1/p' | head -n1)
+echo
+echo "bench-mix64: PipeWire $version, $N streams from one client, quantum $QUANTUM at" \
+	"48 kHz (${period:-?} us a cycle)"
+for phase in baseline guard; do
+	drv=$PLAIN
+	secs=$BASE_SECS
+	[ "$phase" = baseline ] || { drv=$DAC; secs=$SECS; }
+	read -r inc late cycles profiles speed xruns < <(graph_figures "$d/$phase.prof" "$drv")
+	if [ "$inc" = unmeasured ]; then
+		echo "  $phase: unmeasured ($(head -n1 "$d/$phase.prof"))"
+		continue
+	fi
+	printf '  %-8s (%s s, into %s): %d cycles at %.3f of real time, %d profiled; %.2f%%' \
+		"$phase" "$secs" "$([ "$phase" = baseline ] && echo "$PLAIN" || echo "$GUARD")" \
+		"$cycles" "$speed" "$profiles" "$inc"
+	printf ' of them incomplete; streams late at %.2f%% of their cycles; driver xruns %d\n' \
+		"$late" "$xruns"
+	eval "${phase}_inc=$inc ${phase}_late=$late"
+	echo "    dg-streams: $(grep '^played' "$d/$phase.streams" || tail -n1 "$d/$phase.streams")"
+done
+echo "  the guard's nodes and the DAC, per cycle in us (busy mean p99 max, wait mean max):"
+for n in "$GUARD" "$GUARD.output" "$DAC"; do
+	# shellcheck disable=SC2046
+	set -- $(node_figures "$d/guard.prof" "$n")
+	if [ $# -lt 17 ]; then
+		printf '    %-44s unmeasured\n' "$n"
+		continue
+	fi
+	printf '    %-44s busy %6.1f %5s %5s (max %.1f%% of the cycle), wait %5.1f %5s;' \
+		"$n" "$2" "$3" "$4" "$(awk -v b="$4" -v p="${period:-0}" \
+		'BEGIN { print (p > 0 ? 100 * b / p : 0) }')" "$6" "$7"
+	printf ' at a cycle'"'"'s end triggered %s (%s with time to spare), awake %s;' \
+		"${9}" "${13}" "${11}"
+	printf ' own xruns %s\n' "${15}"
+done
+awk -v a="${baseline_inc:-}" -v b="${guard_inc:-}" -v la="${baseline_late:-}" \
+	-v lb="${guard_late:-}" 'BEGIN {
+	if (a == "" || b == "") exit
+	printf "  incomplete cycles with / without the guard: %.2f%% / %.2f%%", b, a
+	if (a > 0) printf " (%.2fx)", b / a
+	printf "; streams late %.2f%% / %.2f%%", lb, la
+	if (la > 0) printf " (%.2fx)", lb / la
+	printf "\n"
+}'
+over=$("$DG_WAV_PEAK" "$d/rec.wav" --max-db "$CEILING" 2>/dev/null | head -n1 || true)
+echo "  at the DAC, ceiling $CEILING dBFS: $over"
+exit 0
