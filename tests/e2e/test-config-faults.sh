@@ -282,12 +282,13 @@ fault()
 {
 	local try
 	for ((try = 1; try <= TRIES; try++)); do
-		fault_once "$try" "$@" && return
+		fault_once "$try" "$@" && { nfaults=$((nfaults + 1)); return; }
 	done
 }
 
 e2e_start
 d=$PW_SESSION_DIR
+nfaults=0
 conf=$E2E_CONF/dacguard.conf
 dropin=$E2E_CONF/dacguard.conf.d/50-quieter.conf
 dbfile=$E2E_CONF/devices/30-fiio.conf
@@ -329,4 +330,5 @@ done
 
 pw_check "dacguardd's log shows no crash" \
 	eval '! daemon_log_has "AddressSanitizer|runtime error|Segmentation|Aborted|assert"'
+pw_figure "faults survived" "$nfaults (dacguard.conf, a drop-in, a database and a profile file broken)"
 echo "ok"

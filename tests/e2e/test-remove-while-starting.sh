@@ -124,4 +124,5 @@ e2e_make_signals
 e2e_check_signals "$se" sine sine+12
 pw_check "dacguardd's log shows no crash" \
 	eval '! daemon_log_has "AddressSanitizer|runtime error|Segmentation|Aborted|assert"'
+pw_figure "faults survived" "1 (the DAC removed while its guard was made)"
 echo "ok"

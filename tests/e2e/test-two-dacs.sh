@@ -110,4 +110,5 @@ E2E_TARGET=$GUARD E2E_SINK=$DAC e2e_check_signals "$se" sine
 
 pw_check "dacguardd's log shows no crash" \
 	eval '! daemon_log_has "AddressSanitizer|runtime error|Segmentation|Aborted|assert"'
+pw_figure "faults survived" "1 (two DACs of one model at once)"
 echo "ok"

@@ -58,5 +58,8 @@ wait "$streams_pid" || pw_session_fail "dg-streams failed: $(cat "$d/streams.out
 sed 's/^/# dg-streams: /' "$d/streams.out" >&2
 record_stop
 check_wav "$d/rec.wav" --max-db $CEILING --expect-db $CEILING --tolerance 1
+pw_figure "streams" "$N at quantum $QUANTUM"
+pw_figure "guard xruns" "$(awk '$1 == "node" && $3 ~ /^dacguard\./ {
+	printf "%s%s %s", sep, $3, $17; sep = ", " }' "$d/profile.out")"
 pw_check_props "$GUARD_ID" "dacguard.ceiling-db == $CEILING"
 echo "ok"

@@ -44,6 +44,8 @@ record_more 300
 record_stop
 
 check_wav "$d/rec-storm.wav" --max-db "$HARD"
+pw_figure "writes per second" "$(sed -n 's/^sent .*: \([0-9.]*\) writes\/s (wanted.*/\1/p' "$d/storm.out") for $SECS s"
+pw_figure "writes samples over" "0 (above $HARD dBFS)"
 check_intact "$d/sweep.wav" "$d/rec-storm.wav" --gain-db "$HARD" --varying "$LOW" --partial
 
 # the guard answers: the table cleared, output and mode unknown, -20
