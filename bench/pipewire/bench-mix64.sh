@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # 64 streams mixed into one guard at quantum 64 / 48 kHz for 60 s, next to the same 64
-# streams into a sink without a guard, in the same session and run (the baseline).
+# streams into a sink without a guard, in the same session and run (the baseline), the
+# two taken in turns so that a busy spell of the machine hits both alike.
 # Printed, never asserted (timing figures live here, not in tests).
 #
 # One client (dg-streams) plays a sine of its own frequency at -24 dBFS on each stream,
@@ -9,9 +10,10 @@
 # server's profiler (dg-profile: pw-top's source, which has a batch mode only from
 # PipeWire 1.0) gives, per node, how often a cycle ended with it not done and how long
 # it ran:
-#   baseline  64 streams -> a plain sink (BENCH_MIX_BASE_SECONDS, 20)
+#   baseline  64 streams -> a plain sink
 #   guard     64 streams -> dacguard.<DAC> -> its DSP node -> the DAC, the DAC recorded
-#             (BENCH_MIX_SECONDS, 60)
+# in BENCH_MIX_ROUNDS (3) rounds of a baseline and a guard phase, BENCH_MIX_SECONDS (60)
+# of each in all; the figures add up the rounds (busy p99: the highest round's).
 # A cycle that ends with a node "triggered" (its inputs in, not run) or "awake" (still
 # running) is that node's xrun in PipeWire 1.x's count; "waiting" ones wait for a late
 # input. The guard's nodes run on the server's data thread, the thread that also runs
@@ -28,7 +30,7 @@ set -eu
 PW_SESSION_MODULE_DIRS=$DG_MODULE_DIR
 N=${BENCH_MIX_STREAMS:-64}
 SECS=${BENCH_MIX_SECONDS:-60}
-BASE_SECS=${BENCH_MIX_BASE_SECONDS:-20}
+ROUNDS=${BENCH_MIX_ROUNDS:-3}
 QUANTUM=${BENCH_QUANTUM:-64}
 CEILING=-20
 DAC=bench-dac
@@ -61,63 +63,77 @@ phase()
 	wait "$pid" || true
 }
 
-phase baseline "$PLAIN" "$BASE_SECS"
 record_start "$DAC" "$d/rec.wav"
-phase guard "$GUARD" "$SECS"
+for ((r = 1; r <= ROUNDS; r++)); do
+	phase "baseline-$r" "$PLAIN" $((SECS / ROUNDS))
+	phase "guard-$r" "$GUARD" $((SECS / ROUNDS))
+done
 record_stop
 
-# "incomplete% late% cycles profiles speed xruns" of the graph of DRIVER in FILE, the
-# streams' late share (triggered or awake at a cycle's end) of their stream-cycles
+# "incomplete% late% cycles profiles speed xruns" of the graph of DRIVER in the FILEs
+# (rounds added up), the streams' late share (triggered or awake at a cycle's end) of
+# their stream-cycles
 graph_figures()
 {
-	awk -v drv="$2" '
+	local drv=$1
+	shift
+	awk -v drv="$drv" '
 		$1 == "driver" && $3 == drv {
 			for (i = 4; i < NF; i += 2) g[$i] = $(i + 1)
+			prof += g["profiles"]; inc += g["incomplete"]; cyc += g["cycles"]
+			xr += g["xruns"]; speed += g["speed"]; n++
 		}
 		$1 == "node" && $3 ~ /^mix-/ { late += $11 + $13; sc += $5 }
 		END {
-			if (g["profiles"] == "") { print "unmeasured"; exit }
-			printf "%.2f %.2f %d %d %.3f %d\n",
-				g["profiles"] ? 100 * g["incomplete"] / g["profiles"] : 0,
-				sc ? 100 * late / sc : 0, g["cycles"], g["profiles"], g["speed"],
-				g["xruns"]
-		}' "$1"
+			if (n == 0) { print "unmeasured"; exit }
+			printf "%.2f %.2f %d %d %.3f %d\n", prof ? 100 * inc / prof : 0,
+				sc ? 100 * late / sc : 0, cyc, prof, speed / n, xr
+		}' "$@"
 }
 
-# the figures of node NAME in FILE as "key value" pairs on one line
+# the figures of node NAME in the FILEs (rounds added up) as "key value" pairs
 node_figures()
 {
-	awk -v n="$2" '$1 == "node" && $3 == n {
-		printf "busy %s %s %s wait %s %s triggered %s awake %s in-time %s own-xruns %s cycles %s\n",
-			$22, $23, $24, $19, $20, $11, $13, $15, $17, $5; exit }' "$1"
+	local name=$1
+	shift
+	awk -v n="$name" '$1 == "node" && $3 == n {
+		c += $5; tr += $11; aw += $13; it += $15
+		if ($17 == "-") own = "-"; else if (own != "-") own += $17
+		bsum += $22 * $5; if ($23 > bp) bp = $23; if ($24 > bm) bm = $24
+		wsum += $19 * $5; if ($20 > wm) wm = $20; found = 1
+	}
+	END {
+		if (!found) exit
+		printf "busy %.1f %d %d wait %.1f %d triggered %d awake %d in-time %d own-xruns %s cycles %d\n",
+			c ? bsum / c : 0, bp, bm, c ? wsum / c : 0, wm, tr, aw, it, own == "" ? 0 : own, c
+	}' "$@"
 }
 
-period=$(awk '$1 == "driver" { print $9; exit }' "$d/guard.prof")
+period=$(awk -v drv="$DAC" '$1 == "driver" && $3 == drv { print $9; exit }' "$d"/guard-*.prof)
 version=$(pipewire --version | sed -n 's/.*libpipewire \([0-9.]*\).*/\1/p' | head -n1)
 echo
 echo "bench-mix64: PipeWire $version, $N streams from one client, quantum $QUANTUM at" \
-	"48 kHz (${period:-?} us a cycle)"
+	"48 kHz (${period:-?} us a cycle), $ROUNDS rounds"
 for phase in baseline guard; do
 	drv=$PLAIN
-	secs=$BASE_SECS
-	[ "$phase" = baseline ] || { drv=$DAC; secs=$SECS; }
-	read -r inc late cycles profiles speed xruns < <(graph_figures "$d/$phase.prof" "$drv")
+	into=$PLAIN
+	[ "$phase" = baseline ] || { drv=$DAC; into=$GUARD; }
+	read -r inc late cycles profiles speed xruns < <(graph_figures "$drv" "$d/$phase"-*.prof)
 	if [ "$inc" = unmeasured ]; then
-		echo "  $phase: unmeasured ($(head -n1 "$d/$phase.prof"))"
+		echo "  $phase: unmeasured ($(head -qn1 "$d/$phase"-*.prof | sort -u | head -n1))"
 		continue
 	fi
 	printf '  %-8s (%s s, into %s): %d cycles at %.3f of real time, %d profiled; %.2f%%' \
-		"$phase" "$secs" "$([ "$phase" = baseline ] && echo "$PLAIN" || echo "$GUARD")" \
-		"$cycles" "$speed" "$profiles" "$inc"
+		"$phase" "$SECS" "$into" "$cycles" "$speed" "$profiles" "$inc"
 	printf ' of them incomplete; streams late at %.2f%% of their cycles; driver xruns %d\n' \
 		"$late" "$xruns"
 	eval "${phase}_inc=$inc ${phase}_late=$late"
-	echo "    dg-streams: $(grep '^played' "$d/$phase.streams" || tail -n1 "$d/$phase.streams")"
+	echo "    dg-streams: $(cat "$d/$phase"-*.streams | grep '^played' | sort -n -k2 | head -n1)"
 done
 echo "  the guard's nodes and the DAC, per cycle in us (busy mean p99 max, wait mean max):"
 for n in "$GUARD" "$GUARD.output" "$DAC"; do
 	# shellcheck disable=SC2046
-	set -- $(node_figures "$d/guard.prof" "$n")
+	set -- $(node_figures "$n" "$d"/guard-*.prof)
 	if [ $# -lt 17 ]; then
 		printf '    %-44s unmeasured\n' "$n"
 		continue
