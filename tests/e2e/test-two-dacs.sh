@@ -40,6 +40,13 @@ k3_on_port3()
 		"$K3_FILE"
 }
 
+# node_state NAME: the state of the node named NAME (pw-dump)
+node_state()
+{
+	_pw_dump | jq -r --arg n "$1" '.[] | select(.type == "PipeWire:Interface:Node")
+		| select(.info.props["node.name"] == $n) | .info.state'
+}
+
 # the second K3's sink, as WirePlumber names a second device of a name (priority below
 # the first's, so the first stays the default)
 pw_session_add_sink "$DAC2" "K3 Analog Stereo" usb api.alsa.card=2 alsa.card=2 \
@@ -95,7 +102,10 @@ play "$d/sine.wav" "$GUARD"
 record_stop
 check_wav "$d/rec-cross.wav" --max-db -120
 
-# the second unplugged: its guard goes, the first stays as it was
+# the second unplugged: its guard goes, the first stays as it was. Not within 5 s of its
+# last playback: WirePlumber 0.4.13's suspend-node.lua suspends a node idle for 5 s
+# and crashes (SIGSEGV in wp_node_send_command) when the node went in the meantime
+pw_wait_for "the second K3's sink suspended" eval '[ "$(node_state "$DAC2")" = suspended ]'
 tb_cmd remove "$K3_2_USB"
 pw-cli destroy "$(pw_node_id "$DAC2")" >/dev/null || pw_session_fail "pw-cli destroy $DAC2 failed"
 pw_wait_node_gone "$GUARD2"
