@@ -174,6 +174,7 @@ echo "# $UNITS DACs: uevents sent in $((t_plugged - t0)) ms, sinks made by $((t_
 	"ms; all $UNITS guards at their ceilings and linked $((t_ready - t0)) ms after the first" \
 	"uevent, $((t_ready - t_sinks)) ms after the last sink" >&2
 pw_check_made "$UNITS guards at their ceilings, linked to their sinks"
+pw_figure "DACs at once" "$UNITS, all guarded $((t_ready - t0)) ms after the first uevent"
 
 while IFS=$'\t' read -r sink want; do
 	pw_check_eq "nodes named dacguard.$sink" "$(e2e_node_count "dacguard.$sink")" 1
