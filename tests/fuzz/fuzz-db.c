@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "fuzz-diag.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,14 +34,6 @@ static const char base[] =
 	"              { id = \"bal-2.5\" vout-vrms = 2.0 estimated = [ \"vout-vrms\" ]\n"
 	"                source = \"s\" } ]\n"
 	"} ]\n";
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
 
 #define TERMINATED(s) (strnlen((s), sizeof(s)) < sizeof(s))
 

@@ -17,6 +17,7 @@
 
 #include "fuzz-diag.h"
 #include "headphones.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,14 +33,6 @@ static const char base[] =
 	"  { id = akg-k371 name = \"AKG K371\" impedance-ohm = 32 sensitivity = \"91dB/mW\"\n"
 	"    source = base }\n"
 	"]\n";
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
 
 #define TERMINATED(s) (strnlen((s), sizeof(s)) < sizeof(s))
 

@@ -16,16 +16,9 @@
 #include <spa/utils/json.h>
 
 #include "host-conf.h"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
 
 static const char *const sections[] = { "context.properties", "context.spa-libs",
 					"context.modules" };
