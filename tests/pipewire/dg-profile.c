@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include <spa/param/profiler.h>
+#include <spa/pod/iter.h>
 #include <spa/pod/parser.h>
 #include <spa/utils/string.h>
 
