@@ -60,7 +60,7 @@ def read_stack(builddir, log):
     with open(testlog) as f:
         for line in f:
             r = json.loads(line)
-            name = r['name'].split(' / ')[-1]
+            name = re.split(r' / |:', r['name'])[-1]
             tests[name] = r.get('result')
             for text in (r.get('stdout') or '', r.get('stderr') or ''):
                 for ln in text.splitlines():
