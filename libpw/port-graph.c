@@ -178,6 +178,37 @@ uint32_t dg_port_graph_node(const struct dg_port_graph *g, const char *name)
 	return id;
 }
 
+static const struct dg_graph_port *port_by_id(const struct dg_port_graph *g, uint32_t id)
+{
+	struct dg_graph_port *p;
+
+	spa_list_for_each(p, &g->ports, link) if (p->id == id) return p;
+	return NULL;
+}
+
+bool dg_port_graph_fed_by_other(const struct dg_port_graph *g, uint32_t node, uint32_t except,
+				uint32_t *who)
+{
+	const struct dg_graph_port *in, *out;
+	struct graph_link *l;
+
+	if (node == SPA_ID_INVALID)
+		return false;
+	spa_list_for_each(l, &g->links, link)
+	{
+		in = port_by_id(g, l->in_port);
+		if (in == NULL || in->node_id != node || in->kind != DG_PORT_INPUT)
+			continue;
+		out = port_by_id(g, l->out_port);
+		if (out != NULL && out->node_id == except)
+			continue;
+		if (who)
+			*who = out ? out->node_id : SPA_ID_INVALID;
+		return true;
+	}
+	return false;
+}
+
 const struct dg_graph_port *dg_port_graph_find(const struct dg_port_graph *g, uint32_t node,
 					       enum dg_port_kind kind, const char *channel,
 					       uint32_t index)

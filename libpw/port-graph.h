@@ -55,6 +55,12 @@ const struct dg_graph_port *dg_port_graph_find(const struct dg_port_graph *g, ui
 					       enum dg_port_kind kind, const char *channel,
 					       uint32_t index);
 
+/* Another node playing into node: true when a link enters one of node's input ports
+ * from a node other than except (*who: that node, SPA_ID_INVALID when the link's
+ * output port is not known yet, which counts as another). */
+bool dg_port_graph_fed_by_other(const struct dg_port_graph *g, uint32_t node, uint32_t except,
+				uint32_t *who);
+
 /* Links one owner made (pw_core_create_object on link-factory, not lingering: they go
  * with the owner's connection). A link the graph already has is not made twice; one
  * that goes away is forgotten, to be made again by the next ensure. */

@@ -134,6 +134,9 @@ struct guard {
 	struct spa_hook target_listener;
 	uint32_t target_id;
 	uint32_t target_fixes;          /* writes that put its gain back, for the log */
+	/* the target is held silent until guarded (guard-target-hold.c) */
+	bool target_hold;               /* it carries dacguard.hold-until-guarded */
+	bool target_open;               /* we set its volume to 1.0 */
 	bool zombie;   /* to be destroyed from the main loop */
 	bool describe; /* node.description is ours to refine from the target's */
 };
@@ -219,6 +222,10 @@ void target_volume_global(struct impl *impl, uint32_t id, const char *type,
 			  const struct spa_dict *props);
 void target_volume_global_remove(struct impl *impl, uint32_t id);
 void target_volume_clear(struct guard *g);
+
+/* guard-target-hold.c: a marked DAC sink silent until its guard alone plays into it */
+void target_hold_seen(struct guard *g, const struct spa_dict *props);
+void target_hold_update(struct guard *g);
 
 /* rules.c: guard every sink a rule matches */
 bool rules_valid(const char *rules);

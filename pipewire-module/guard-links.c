@@ -48,5 +48,8 @@ void links_reconcile(struct impl *impl)
 {
 	struct guard *g;
 
-	spa_list_for_each(g, &impl->guards, link) guard_reconcile(g);
+	spa_list_for_each(g, &impl->guards, link) {
+		guard_reconcile(g);
+		target_hold_update(g);
+	}
 }

@@ -47,8 +47,20 @@ static void target_param(void *data, int seq, uint32_t id, uint32_t index, uint3
 		g->target_fixes++;
 }
 
+/* the registry shows a node's chosen few properties: the mark is in its info */
+static void target_info(void *data, const struct pw_node_info *info)
+{
+	struct guard *g = data;
+
+	if (!(info->change_mask & PW_NODE_CHANGE_MASK_PROPS) || info->props == NULL)
+		return;
+	target_hold_seen(g, info->props);
+	target_hold_update(g);
+}
+
 static const struct pw_node_events target_events = {
 	PW_VERSION_NODE_EVENTS,
+	.info = target_info,
 	.param = target_param,
 };
 
@@ -60,6 +72,7 @@ void target_volume_clear(struct guard *g)
 	pw_proxy_destroy(g->target_proxy);
 	g->target_proxy = NULL;
 	g->target_id = 0;
+	g->target_hold = false;
 }
 
 void target_volume_global(struct impl *impl, uint32_t id, const char *type,
@@ -84,6 +97,8 @@ void target_volume_global(struct impl *impl, uint32_t id, const char *type,
 			continue;
 		}
 		g->target_id = id;
+		g->target_hold = false;
+		g->target_open = false;
 		pw_node_add_listener((struct pw_node *)g->target_proxy, &g->target_listener,
 				     &target_events, g);
 		pw_node_subscribe_params((struct pw_node *)g->target_proxy, ids, 1);

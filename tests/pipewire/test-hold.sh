@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# A DAC sink made silent until guarded (pipewire-module/guard-target-hold.c): the sink
+# is made as dacguard's session manager rules make a USB DAC's, its converter's
+# volume at 0 (node.param.Props) and marked dacguard.hold-until-guarded.
+#  - the mark and the volume take on this PipeWire: the sink starts at volume 0;
+#  - a stream plays into it before its guard exists (linked by hand, so that no
+#    session manager moves it): the guard comes and the sink stays at 0 while that
+#    stream is linked to it;
+#  - that stream goes: the guard alone plays into the sink, whose volume goes to 1.0;
+#    the stream played into the guard reaches the DAC whole at the ceiling;
+#  - another stream linked to the sink by hand: back to 0 at once, the guard host's
+#    log says which node; gone: 1.0 again, the guarded stream whole again;
+#  - an unmarked sink keeps its volume: the same guard on a sink made at 0 without
+#    the mark leaves it at 0.
+# The sink's monitor carries what enters the sink, not its master volume, so the hold
+# is read from the converter's own Props (what it applies), the audio from the monitor.
+. "$(dirname "$0")/common.sh"
+. "$DG_SOURCE_DIR/tests/lib/guard-host.sh"
+
+ceiling=-12
+HOLD=('node.param.Props={ volume = 0.0 }' dacguard.hold-until-guarded=true)
+pw_session_add_sink "$DAC" "$DAC_DESC" usb "${HOLD[@]}"
+pw_session_add_sink unmarked "Unmarked DAC" usb 'node.param.Props={ volume = 0.0 }'
+pw_session_start
+d=$PW_SESSION_DIR
+DAC_ID=$(pw_wait_node "$DAC")
+
+# volume NODE-ID: the converter's master volume as it publishes it
+volume()
+{
+	_pw_dump | jq -r --argjson id "$1" '[.[] | select(.id == $id) | .info.params.Props // []
+		| .[] | select(.volume != null) | .volume][0] // empty'
+}
+volume_is() { _pw_value_is "$(volume "$1")" "$2"; }
+
+pw_wait_for "the DAC sink's volume to be published" eval '[ -n "$(volume $DAC_ID)" ]'
+pw_check "the marked sink starts at volume 0 (node.param.Props applies)" volume_is "$DAC_ID" '== 0'
+
+make_wav "$d/sine.wav" synth 30 sine 997 gain -n 0
+make_wav "$d/short.wav" synth 4 sine 997 gain -n 0
+# a stream on the raw sink before there is a guard
+pw-cat --playback -P "{ node.name = early node.autoconnect = false }" "$d/sine.wav" \
+	>"$d/early.log" 2>&1 &
+early=$!
+pw_link_channels early out "$DAC"
+
+guard_host_conf "$d/host.conf" "$DAC" $ceiling 3
+LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host.conf" >"$d/host.log" 2>&1 &
+host=$!
+GUARD_ID=$(pw_wait_node "$GUARD")
+pw_wait_linked "$GUARD.output" "$DAC"
+sleep 1
+pw_check "held at 0 while a stream plays into the sink around the guard" \
+	volume_is "$DAC_ID" '== 0'
+
+kill "$early"
+wait "$early" 2>/dev/null || true
+pw_wait_for "the volume to be 1.0 once only the guard plays into the sink" \
+	volume_is "$DAC_ID" '== 1'
+pw_check_made "lifted to 1.0 once only the guard plays into the sink"
+
+# guarded_whole NAME: a stream played into the guard reaches the DAC whole at the ceiling
+guarded_whole()
+{
+	record_start "$DAC" "$d/rec-$1.wav"
+	play "$d/short.wav"
+	record_stop
+	check_wav "$d/rec-$1.wav" --max-db $ceiling --expect-db $ceiling --tolerance 0.1
+	check_intact "$d/short.wav" "$d/rec-$1.wav" --gain-db $ceiling
+}
+guarded_whole lifted
+
+pw-cat --playback -P "{ node.name = intruder node.autoconnect = false }" "$d/sine.wav" \
+	>"$d/intruder.log" 2>&1 &
+intruder=$!
+pw_link_channels intruder out "$DAC"
+pw_wait_for "the volume back to 0 while another stream plays into the sink" \
+	volume_is "$DAC_ID" '== 0'
+pw_check_made "held at 0 again while another stream plays into the sink"
+pw_check "the guard host's log names the node" grep -q "plays into it around the guard" \
+	"$d/host.log"
+kill "$intruder"
+wait "$intruder" 2>/dev/null || true
+pw_wait_for "the volume to be 1.0 again" volume_is "$DAC_ID" '== 1'
+pw_check_made "1.0 again once the other stream is gone"
+guarded_whole again
+
+# the same guard on an unmarked sink made at 0: left as it is
+kill -TERM "$host"
+wait "$host" 2>/dev/null || true
+pw_wait_node_gone "$GUARD"
+UNMARKED_ID=$(pw_node_id unmarked)
+guard_host_conf "$d/host2.conf" unmarked $ceiling 3
+LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host2.conf" >"$d/host2.log" 2>&1 &
+host=$!
+pw_wait_node dacguard.unmarked >/dev/null
+pw_wait_linked dacguard.unmarked.output unmarked
+sleep 1
+pw_check "an unmarked sink keeps its volume" volume_is "$UNMARKED_ID" '== 0'
+kill -TERM "$host"
+wait "$host" 2>/dev/null || true
+echo "ok"
