@@ -43,6 +43,29 @@ want "$datadir/dacguard/dacguard.conf"
 want "$datadir/dacguard/devices/30-fiio.conf"
 want "$datadir/dacguard/headphones/00-generic.conf"
 want "$datadir/dacguard/pipewire.conf.d/50-dacguard.conf"
+# the installed WirePlumber's rules (conf/meson.build), where it reads them
+case $(opt wireplumber-rules) in
+auto) wp=$(wireplumber --version 2>/dev/null |
+	sed -n 's/.*libwireplumber \([0-9]*\.[0-9]*\).*/\1/p' | head -n 1)
+	case $wp in 0.4) wp_want=(lua) ;; "") wp_want=(lua conf) ;; *) wp_want=(conf) ;; esac ;;
+0.4) wp_want=(lua) ;;
+0.5) wp_want=(conf) ;;
+both) wp_want=(lua conf) ;;
+*) wp_want=() ;;
+esac
+for w in lua conf; do
+    case $w in
+    lua) f=$datadir/wireplumber/main.lua.d/51-dacguard-hold.lua ;;
+    conf) f=$datadir/wireplumber/wireplumber.conf.d/51-dacguard-hold.conf ;;
+    esac
+    if [[ " ${wp_want[*]} " == *" $w "* ]]; then
+        want "$f"
+    elif [[ -e "$dest$f" ]]; then
+        # WirePlumber 0.5 warns of every Lua file it finds; 0.4 has no use for SPA-JSON
+        echo "NOT WANTED $f"
+        failed=1
+    fi
+done
 want "$mandir/man1/dacguardctl.1"
 want "$mandir/man5/dacguard.conf.5"
 want "$mandir/man7/libpipewire-module-dacguard.7"

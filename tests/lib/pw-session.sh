@@ -30,6 +30,9 @@
 #   pw_session_add_dropin FILE
 #       a pipewire.conf.d drop-in for the server (read after the main config,
 #       as ~/.config/pipewire/pipewire.conf.d/ files are).
+#   pw_session_add_wp_file FILE
+#       a WirePlumber config file, as installed under <datadir>/wireplumber: a .lua
+#       into main.lua.d (0.4 runs it), a .conf into wireplumber.conf.d (0.5 reads it).
 #   PW_SESSION_MODULE_DIRS   colon-separated dirs put before the system
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
@@ -187,6 +190,13 @@ pw_session_add_dropin()
 {
 	[ -r "$1" ] || pw_session_fail "no drop-in $1"
 	_pw_session_dropins+=("$1")
+}
+
+_pw_session_wp_files=()
+pw_session_add_wp_file()
+{
+	[ -r "$1" ] || pw_session_fail "no WirePlumber file $1"
+	_pw_session_wp_files+=("$1")
 }
 
 pw_session_log()
@@ -757,6 +767,14 @@ pw_session_start()
 
 	if [ "$PW_SESSION_WIREPLUMBER" = 1 ]; then
 		_pw_session_write_wp_conf
+		for f in "${_pw_session_wp_files[@]}"; do
+			case $f in
+			*.lua) mkdir -p "$XDG_CONFIG_HOME/wireplumber/main.lua.d"
+				cp "$f" "$XDG_CONFIG_HOME/wireplumber/main.lua.d/" ;;
+			*) mkdir -p "$XDG_CONFIG_HOME/wireplumber/wireplumber.conf.d"
+				cp "$f" "$XDG_CONFIG_HOME/wireplumber/wireplumber.conf.d/" ;;
+			esac
+		done
 		_pw_session_wp_i=${#_pw_session_pids[@]}
 		_pw_session_run_wireplumber
 	fi

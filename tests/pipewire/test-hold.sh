@@ -22,6 +22,26 @@ ceiling=-12
 HOLD=('node.param.Props={ volume = 0.0 }' dacguard.hold-until-guarded=true)
 pw_session_add_sink "$DAC" "$DAC_DESC" usb "${HOLD[@]}"
 pw_session_add_sink unmarked "Unmarked DAC" usb 'node.param.Props={ volume = 0.0 }'
+# The rules dacguard installs for WirePlumber (conf/wireplumber/). This session has no
+# ALSA monitor for them to act on: 0.4 runs the Lua (an error in it stops WirePlumber,
+# which fails the test); 0.5's SPA-JSON is read by PipeWire's own parser (pw-config),
+# which must find the match and the two properties the sinks here are made with.
+wp_lua=${DG_WP_LUA:-$DG_SOURCE_DIR/conf/wireplumber/main.lua.d/51-dacguard-hold.lua}
+wp_conf=${DG_WP_CONF:-$DG_SOURCE_DIR/conf/wireplumber/wireplumber.conf.d/51-dacguard-hold.conf}
+wp=$(pw_wp_version)
+if [ "${wp%%.*}" = 0 ] && [ "${wp#*.}" -le 4 ]; then
+	pw_session_add_wp_file "$wp_lua"
+else
+	pw_session_add_wp_file "$wp_conf"
+	rules=$(pw-config -r -N -n "$wp_conf" list monitor.alsa.rules 2>&1) ||
+		pw_session_fail "pw-config cannot read $wp_conf: $rules"
+	pw_check "WirePlumber 0.5's rule: USB ALSA sinks, volume 0, the mark" jq -e '
+		[.[]] | length == 1 and (.[0] | length == 1) and (.[0][0]
+		| .matches == [{"node.name": "~alsa_output.usb-.*"}]
+		and .actions["update-props"] == {"node.param.Props": {"volume": 0.0},
+						 "dacguard.hold-until-guarded": true})' \
+		<<<"$rules"
+fi
 pw_session_start
 d=$PW_SESSION_DIR
 DAC_ID=$(pw_wait_node "$DAC")
