@@ -33,10 +33,13 @@ e2e_now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# the K3's sink as pw_session_add_sink and pw_session_sink_args take it
+# the K3's sink as pw_session_add_sink and pw_session_sink_args take it, made as
+# dacguard's WirePlumber rules make a USB DAC's (conf/wireplumber/): at volume 0, held
+# until its guard alone plays into it
 E2E_K3_SINK=("$DAC" "K3 Analog Stereo" usb api.alsa.card=1 alsa.card=1
 	api.alsa.path='"front:1"' device.bus-path="\"$K3_BUS_PATH\"" device.serial='"FiiO_K3"'
-	priority.session=1000)
+	priority.session=1000 'node.param.Props={ volume = 0.0 }'
+	dacguard.hold-until-guarded=true state.restore-props=false)
 
 # the sinks WirePlumber's ALSA monitor would make for the K3 (card 1) and for
 # another USB card (card 0, other port): only the first may get a guard
@@ -166,6 +169,9 @@ e2e_start()
 {
 	command -v umockdev-wrapper >/dev/null || pw_session_skip "umockdev-wrapper not installed"
 	e2e_add_sinks
+	# dacguard's WirePlumber rules, as installed (for the K3's sink, made as they make it)
+	pw_session_add_wp_files "$DG_SOURCE_DIR/conf/wireplumber/main.lua.d/51-dacguard-hold.lua" \
+		"$DG_SOURCE_DIR/conf/wireplumber/wireplumber.conf.d/51-dacguard-hold.conf"
 	pw_session_start
 	trap _e2e_exit EXIT
 	e2e_write_config "$@"
@@ -343,6 +349,9 @@ e2e_check_signals()
 	shift
 	for sig in "$@"; do
 		t0=$(e2e_now_ms)
+		# its monitor carries what enters the sink, not the hold: that is its volume
+		pw_wait_for "${E2E_SINK:-$DAC} to be open (volume 1.0)" \
+			pw_volume_is "$(pw_node_id "${E2E_SINK:-$DAC}")" '== 1'
 		record_start "${E2E_SINK:-$DAC}" "$d/rec-$sig.wav"
 		play "$d/$sig.wav" "${E2E_TARGET:-$GUARD}"
 		record_stop

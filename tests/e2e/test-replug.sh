@@ -10,9 +10,12 @@
 # after the guard until the next unplug) has no sample above the ceiling and the
 # stream at it. At the end: one guard host runs, the nodes and clients are those of
 # the start, and dacguardd, stopped as systemd stops it, exits 0 with no sanitizer
-# report (in an ASan build, no leak). Prints the cycle's times (median, max) and how
-# long the stream played to the raw sink before the guard was there (issue 11: the
-# session manager moves it there when the sink comes back; not a failure here).
+# report (in an ASan build, no leak). The K3's sink is made as dacguard's WirePlumber
+# rules make it, at volume 0 and held until its guard alone plays into it: the session
+# manager may link the stream to it before the guard is there, but it must never be
+# heard there (the stream linked to the raw sink while its volume is not 0: none in
+# any cycle). Prints the cycle's times (median, max) and how often and long the
+# stream was linked to the raw sink, held silent.
 #
 # The state is followed through one `pw-dump --monitor` (its changes folded by jq into
 # one line per change): a wait is a read of the next line, not a poll of pw-dump. One
@@ -48,12 +51,17 @@ proc_gone()
 # The monitor's line, after each change the server reports:
 #   dac guard ceiling_ok output mode peak_ok guard_to_dac play_to_guard play_to_dac
 #   dac_mon_fl dac_mon_fr rec rec_fl rec_fr dac_to_rec nodes clients
-#   raw_links raw_episodes raw_ms raw_longest_ms
+#   raw_links raw_episodes raw_ms raw_longest_ms dac_volume loud_episodes loud_ms blind_ms
 # ids or "-"; ceiling_ok: the guard's dacguard.ceiling-db within 0.1 dB of $want;
 # peak_ok: its dacguard.peak-db meter above $want - 1 (the stream at the ceiling passes
 # through it); *_to_*: links between those nodes now; raw_*: the stream linked to the
 # raw K3 sink itself: links made (counted as each appears: ids are reused), times it
-# played there (an active link) and for how long in all and at most, in ms.
+# played there (an active link) and for how long in all and at most, in ms;
+# dac_volume: the K3 sink's master volume (0 while held, conf/wireplumber/); loud_*:
+# the times and ms the stream played to the raw sink while that volume was above 0:
+# what a listener would have heard unguarded; blind_ms: ms it played there before the
+# sink's Props were seen (the sink is made at 0, pipewire-hold checks that; a sink
+# made otherwise would show its volume while the stream still played there).
 # shellcheck disable=SC2016
 MON_JQ='
 def props: [.info.params.Props // [] | .[] | .params // [] | . as $p
@@ -69,7 +77,11 @@ def port($node; $dir; $mon; $ch): [of_type("Port") | select($node != null
 	and .info.props["audio.channel"] == $ch) | .id][0];
 def name_of($objs; $id): $objs[$id | tostring].info.props["node.name"];
 def orno: if . == null then "-" else tostring end;
-foreach inputs as $batch ({objs: {}, raw: 0, since: null, episodes: 0, ms: 0, longest: 0};
+def volume_of($objs; $n): [$objs[] | select(.type == "PipeWire:Interface:Node"
+	and .info.props["node.name"] == $n) | .info.params.Props // [] | .[]
+	| .volume // empty][0];
+foreach inputs as $batch ({objs: {}, raw: 0, since: null, episodes: 0, ms: 0, longest: 0,
+		loud_since: null, loud_episodes: 0, loud_ms: 0, blind_since: null, blind_ms: 0};
 	reduce $batch[] as $o (.;
 		($o.id | tostring) as $k
 		| if $o.info == null then .objs |= del(.[$k])
@@ -85,6 +97,17 @@ foreach inputs as $batch ({objs: {}, raw: 0, since: null, episodes: 0, ms: 0, lo
 	| if $playing > 0 and .since == null then .since = now | .episodes += 1
 	  elif $playing == 0 and .since != null then ((now - .since) * 1000) as $ms
 		| .ms += $ms | .longest = ([.longest, $ms] | max) | .since = null
+	  else . end
+	| volume_of(.objs; $dac) as $v
+	| ($playing > 0 and $v != null and $v > 0) as $loud
+	| ($playing > 0 and $v == null) as $blind
+	| if $loud and .loud_since == null then .loud_since = now | .loud_episodes += 1
+	  elif ($loud | not) and .loud_since != null
+	  then .loud_ms += (now - .loud_since) * 1000 | .loud_since = null
+	  else . end
+	| if $blind and .blind_since == null then .blind_since = now
+	  elif ($blind | not) and .blind_since != null
+	  then .blind_ms += (now - .blind_since) * 1000 | .blind_since = null
 	  else . end;
 	. as $s | [.objs[]] | node_id($dac) as $d | node_id($guard) as $g
 	| node_id($guard + ".output") as $go | node_id($play) as $p | node_id($rec) as $r
@@ -101,7 +124,9 @@ foreach inputs as $batch ({objs: {}, raw: 0, since: null, episodes: 0, ms: 0, lo
 	   port($r; "input"; false; "FL"), port($r; "input"; false; "FR"),
 	   (links($d; $r) | length),
 	   ([of_type("Node")] | length), ([of_type("Client")] | length),
-	   $s.raw, $s.episodes, ($s.ms | round), ($s.longest | round)]
+	   $s.raw, $s.episodes, ($s.ms | round), ($s.longest | round),
+	   volume_of($s.objs; $dac), $s.loud_episodes, ($s.loud_ms | round),
+	   ($s.blind_ms | round)]
 	| map(orno) | join(" "))'
 
 # mon_start: the monitor, its lines on fd $mon_fd
@@ -125,7 +150,7 @@ mon_parse()
 	read -r m_dac m_guard m_ceiling_ok m_output m_mode m_peak_ok m_guard_to_dac \
 		m_play_to_guard m_play_to_dac m_dac_fl m_dac_fr m_rec m_rec_fl m_rec_fr \
 		m_dac_to_rec m_nodes m_clients m_raw m_raw_episodes m_raw_ms m_raw_longest \
-		<<<"$m_line"
+		m_dac_volume m_loud_episodes m_loud_ms m_blind_ms <<<"$m_line"
 }
 
 # mon_wait WHAT COND: returns once COND (bash, on the m_* fields of the latest line)
@@ -235,6 +260,7 @@ k3_sink=$(pw_session_sink_args "${E2E_K3_SINK[@]}")
 k3_sink=${k3_sink//$'\n'/ }
 ms_cycle=() ms_unplug=() ms_guard=() ms_routed=() ms_rec=() ms_check=()
 raw_replug=0 raw_replug_ms=0 raw_unplug=0 raw_unplug_ms=0 samples=0 over=0
+loud_replug=0 loud_replug_ms=0
 for ((i = 1; i <= CYCLES; i++)); do
 	now
 	t0=$_now
@@ -248,7 +274,7 @@ for ((i = 1; i <= CYCLES; i++)); do
 	pw_wait_for "cycle $i: the guard host $host to exit" proc_gone "$host"
 	pw_wait_for "cycle $i: dacguardd to drop the guard host's pid file" \
 		eval '[ ! -e "$pidfile" ]'
-	raw0=$m_raw_episodes raw0_ms=$m_raw_ms
+	raw0=$m_raw_episodes raw0_ms=$m_raw_ms loud0=$m_loud_episodes loud0_ms=$m_loud_ms
 	raw_unplug=$((raw_unplug + raw0 - raw_a))
 	raw_unplug_ms=$((raw_unplug_ms + raw0_ms - raw_a_ms))
 	# plugged in again; a recorder starts, to be linked once the guard is
@@ -267,12 +293,18 @@ for ((i = 1; i <= CYCLES; i++)); do
 	mon_wait "cycle $i: the guard linked to the K3's sink with its output and mode, the stream
 		through it" '[ "$m_guard_to_dac" -ge 2 ] && [ "$m_play_to_guard" -ge 2 ] &&
 		[ "$m_play_to_dac" = 0 ] && [ "$m_output/$m_mode" = se-3.5/single-ended ] &&
-		[ "$m_dac_fr" != - ] && [ "$m_rec_fr" != - ]'
-	pw_check_made "cycle $i: the guard at $want dBFS, se-3.5, single-ended, the stream through it"
+		[ "$m_dac_fr" != - ] && [ "$m_rec_fr" != - ] && [ "$m_dac_volume" = 1 ]'
+	pw_check_made "cycle $i: the guard at $want dBFS, se-3.5, single-ended, the stream through it,
+		the K3's sink open"
 	now
 	t3=$_now
 	raw_replug=$((raw_replug + m_raw_episodes - raw0))
 	raw_replug_ms=$((raw_replug_ms + m_raw_ms - raw0_ms))
+	if [ "$m_loud_episodes" != "$loud0" ]; then
+		loud_replug=$((loud_replug + m_loud_episodes - loud0))
+		loud_replug_ms=$((loud_replug_ms + m_loud_ms - loud0_ms))
+		echo "# cycle $i: the stream played to the open raw K3 sink before its guard" >&2
+	fi
 	cli create-link "$m_dac" "$m_dac_fl" "$m_rec" "$m_rec_fl"
 	cli create-link "$m_dac" "$m_dac_fr" "$m_rec" "$m_rec_fr"
 	mon_wait "cycle $i: the recorder linked to the K3's monitor" '[ "$m_dac_to_rec" -ge 2 ]'
@@ -297,9 +329,16 @@ echo "# $CYCLES replugs: hotplug to guard at the ceiling $(median_max "${ms_guar
 echo "# the stream played to the raw K3 sink: before its guard was there, in" \
 	"$raw_replug of $CYCLES replugs, $raw_replug_ms ms in all; between the card's" \
 	"removal and its sink's, $raw_unplug times, $raw_unplug_ms ms; at most" \
-	"$m_raw_longest ms at a time ($m_raw links made)" >&2
+	"$m_raw_longest ms at a time ($m_raw links made); with the sink's volume above 0," \
+	"before the guard: $loud_replug times, $loud_replug_ms ms; before its volume was" \
+	"seen: $m_blind_ms ms in all" >&2
 pw_figure "replugs" "$CYCLES (guard back at the ceiling each time)"
 pw_figure "replug samples over" "$over of $samples"
+pw_figure "replug unguarded" "$loud_replug_ms ms in $loud_replug of $CYCLES replugs (the stream on the raw sink in $raw_replug, held silent)"
+# a sink is made before its guard can be: held at volume 0 until only the guard
+# plays into it (pipewire-module/guard-target-hold.c), nothing is heard around it
+pw_check_eq "replugs where the stream was heard on the raw sink before its guard" \
+	"$loud_replug" 0
 
 pw_check "the stream still plays" kill -0 "$play_pid"
 # the last recorder's node and client go a moment after it exits

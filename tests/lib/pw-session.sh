@@ -33,6 +33,8 @@
 #   pw_session_add_wp_file FILE
 #       a WirePlumber config file, as installed under <datadir>/wireplumber: a .lua
 #       into main.lua.d (0.4 runs it), a .conf into wireplumber.conf.d (0.5 reads it).
+#   pw_session_add_wp_files LUA CONF
+#       the one of the two the WirePlumber here reads
 #   PW_SESSION_MODULE_DIRS   colon-separated dirs put before the system
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
@@ -112,6 +114,10 @@
 #                                   cubed)
 #   pw_wait_channel_volume ID 'OP VALUE'
 #                                   waits until it satisfies the comparison
+#   pw_volume ID                    the master volume in node ID's Props (what a
+#                                   converter applies with the channel volumes; a
+#                                   sink's monitor does not carry it)
+#   pw_volume_is ID 'OP VALUE'      it satisfies the comparison
 #   pw_wait_for DESCRIPTION CMD...  waits until CMD succeeds
 #   pw_wait_port_links NODE         waits until some link ends at NODE's input
 #   pw_wait_linked NODE_A NODE_B    waits until a link goes from NODE_A to NODE_B
@@ -197,6 +203,23 @@ pw_session_add_wp_file()
 {
 	[ -r "$1" ] || pw_session_fail "no WirePlumber file $1"
 	_pw_session_wp_files+=("$1")
+}
+
+# pw_session_wp_is_04: the WirePlumber here is 0.4 (Lua config) or older
+pw_session_wp_is_04()
+{
+	local v
+	v=$(pw_wp_version)
+	[ "${v%%.*}" = 0 ] && [ "${v#*.}" -le 4 ]
+}
+
+pw_session_add_wp_files()
+{
+	if pw_session_wp_is_04; then
+		pw_session_add_wp_file "$1"
+	else
+		pw_session_add_wp_file "$2"
+	fi
 }
 
 pw_session_log()
@@ -496,6 +519,17 @@ pw_channel_volume()
 	_pw_dump | jq -r --argjson id "$1" \
 		'[.[] | select(.id == $id) | .info.params.Props // [] | .[]
 		      | .channelVolumes // empty][0][0] // empty'
+}
+
+pw_volume()
+{
+	_pw_dump | jq -r --argjson id "$1" '[.[] | select(.id == $id) | .info.params.Props // []
+		| .[] | select(.volume != null) | .volume][0] // empty'
+}
+
+pw_volume_is()
+{
+	_pw_value_is "$(pw_volume "$1")" "$2"
 }
 
 _pw_channel_volume_is()

@@ -19,7 +19,9 @@
 . "$DG_SOURCE_DIR/tests/lib/guard-host.sh"
 
 ceiling=-12
-HOLD=('node.param.Props={ volume = 0.0 }' dacguard.hold-until-guarded=true)
+# (state.restore-props: WirePlumber 0.5 reads it from the node; 0.4 from its Lua rule)
+HOLD=('node.param.Props={ volume = 0.0 }' dacguard.hold-until-guarded=true
+	state.restore-props=false)
 pw_session_add_sink "$DAC" "$DAC_DESC" usb "${HOLD[@]}"
 pw_session_add_sink unmarked "Unmarked DAC" usb 'node.param.Props={ volume = 0.0 }'
 # The rules dacguard installs for WirePlumber (conf/wireplumber/). This session has no
@@ -28,34 +30,24 @@ pw_session_add_sink unmarked "Unmarked DAC" usb 'node.param.Props={ volume = 0.0
 # which must find the match and the two properties the sinks here are made with.
 wp_lua=${DG_WP_LUA:-$DG_SOURCE_DIR/conf/wireplumber/main.lua.d/51-dacguard-hold.lua}
 wp_conf=${DG_WP_CONF:-$DG_SOURCE_DIR/conf/wireplumber/wireplumber.conf.d/51-dacguard-hold.conf}
-wp=$(pw_wp_version)
-if [ "${wp%%.*}" = 0 ] && [ "${wp#*.}" -le 4 ]; then
-	pw_session_add_wp_file "$wp_lua"
-else
-	pw_session_add_wp_file "$wp_conf"
+pw_session_add_wp_files "$wp_lua" "$wp_conf"
+if ! pw_session_wp_is_04; then
 	rules=$(pw-config -r -N -n "$wp_conf" list monitor.alsa.rules 2>&1) ||
 		pw_session_fail "pw-config cannot read $wp_conf: $rules"
 	pw_check "WirePlumber 0.5's rule: USB ALSA sinks, volume 0, the mark" jq -e '
 		[.[]] | length == 1 and (.[0] | length == 1) and (.[0][0]
 		| .matches == [{"node.name": "~alsa_output.usb-.*"}]
 		and .actions["update-props"] == {"node.param.Props": {"volume": 0.0},
-						 "dacguard.hold-until-guarded": true})' \
+						 "dacguard.hold-until-guarded": true,
+						 "state.restore-props": false})' \
 		<<<"$rules"
 fi
 pw_session_start
 d=$PW_SESSION_DIR
 DAC_ID=$(pw_wait_node "$DAC")
 
-# volume NODE-ID: the converter's master volume as it publishes it
-volume()
-{
-	_pw_dump | jq -r --argjson id "$1" '[.[] | select(.id == $id) | .info.params.Props // []
-		| .[] | select(.volume != null) | .volume][0] // empty'
-}
-volume_is() { _pw_value_is "$(volume "$1")" "$2"; }
-
-pw_wait_for "the DAC sink's volume to be published" eval '[ -n "$(volume $DAC_ID)" ]'
-pw_check "the marked sink starts at volume 0 (node.param.Props applies)" volume_is "$DAC_ID" '== 0'
+pw_wait_for "the DAC sink's volume to be published" eval '[ -n "$(pw_volume $DAC_ID)" ]'
+pw_check "the marked sink starts at volume 0 (node.param.Props applies)" pw_volume_is "$DAC_ID" '== 0'
 
 make_wav "$d/sine.wav" synth 30 sine 997 gain -n 0
 make_wav "$d/short.wav" synth 4 sine 997 gain -n 0
@@ -72,12 +64,12 @@ GUARD_ID=$(pw_wait_node "$GUARD")
 pw_wait_linked "$GUARD.output" "$DAC"
 sleep 1
 pw_check "held at 0 while a stream plays into the sink around the guard" \
-	volume_is "$DAC_ID" '== 0'
+	pw_volume_is "$DAC_ID" '== 0'
 
 kill "$early"
 wait "$early" 2>/dev/null || true
 pw_wait_for "the volume to be 1.0 once only the guard plays into the sink" \
-	volume_is "$DAC_ID" '== 1'
+	pw_volume_is "$DAC_ID" '== 1'
 pw_check_made "lifted to 1.0 once only the guard plays into the sink"
 
 # guarded_whole NAME: a stream played into the guard reaches the DAC whole at the ceiling
@@ -96,20 +88,44 @@ pw-cat --playback -P "{ node.name = intruder node.autoconnect = false }" "$d/sin
 intruder=$!
 pw_link_channels intruder out "$DAC"
 pw_wait_for "the volume back to 0 while another stream plays into the sink" \
-	volume_is "$DAC_ID" '== 0'
+	pw_volume_is "$DAC_ID" '== 0'
 pw_check_made "held at 0 again while another stream plays into the sink"
 pw_check "the guard host's log names the node" grep -q "plays into it around the guard" \
 	"$d/host.log"
 kill "$intruder"
 wait "$intruder" 2>/dev/null || true
-pw_wait_for "the volume to be 1.0 again" volume_is "$DAC_ID" '== 1'
+pw_wait_for "the volume to be 1.0 again" pw_volume_is "$DAC_ID" '== 1'
 pw_check_made "1.0 again once the other stream is gone"
 guarded_whole again
 
-# the same guard on an unmarked sink made at 0: left as it is
 kill -TERM "$host"
 wait "$host" 2>/dev/null || true
 pw_wait_node_gone "$GUARD"
+
+# The sink made again under its name, as a DAC plugged back: held again, whatever the
+# guard's 1.0 was (WirePlumber 0.4 restores the volume of a sink with no routes by its
+# name, unless state.restore-props is false), until a guard plays into it alone.
+args=$(pw_session_sink_args "$DAC" "$DAC_DESC" usb "${HOLD[@]}")
+pw-cli destroy "$DAC_ID" >/dev/null
+pw_wait_node_gone "$DAC"
+pw-cli create-node adapter "${args//$'\n'/ }" >/dev/null
+DAC_ID=$(pw_wait_node "$DAC")
+pw_wait_for "the new DAC sink's volume to be published" eval '[ -n "$(pw_volume $DAC_ID)" ]'
+sleep 1
+pw_check "the sink made again is held at 0, not given back the guard's 1.0" \
+	pw_volume_is "$DAC_ID" '== 0'
+LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host.conf" >"$d/host.log" 2>&1 &
+host=$!
+pw_wait_node "$GUARD" >/dev/null
+pw_wait_linked "$GUARD.output" "$DAC"
+pw_wait_for "the sink made again to be 1.0 under its guard" pw_volume_is "$DAC_ID" '== 1'
+pw_check_made "the sink made again is 1.0 under its guard"
+guarded_whole replugged
+kill -TERM "$host"
+wait "$host" 2>/dev/null || true
+pw_wait_node_gone "$GUARD"
+
+# the same guard on an unmarked sink made at 0: left as it is
 UNMARKED_ID=$(pw_node_id unmarked)
 guard_host_conf "$d/host2.conf" unmarked $ceiling 3
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host2.conf" >"$d/host2.log" 2>&1 &
@@ -117,7 +133,7 @@ host=$!
 pw_wait_node dacguard.unmarked >/dev/null
 pw_wait_linked dacguard.unmarked.output unmarked
 sleep 1
-pw_check "an unmarked sink keeps its volume" volume_is "$UNMARKED_ID" '== 0'
+pw_check "an unmarked sink keeps its volume" pw_volume_is "$UNMARKED_ID" '== 0'
 kill -TERM "$host"
 wait "$host" 2>/dev/null || true
 echo "ok"
