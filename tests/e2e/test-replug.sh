@@ -125,7 +125,8 @@ foreach inputs as $batch ({objs: {}, raw: 0, since: null, episodes: 0, ms: 0, lo
 	   (links($d; $r) | length),
 	   ([of_type("Node")] | length), ([of_type("Client")] | length),
 	   $s.raw, $s.episodes, ($s.ms | round), ($s.longest | round),
-	   volume_of($s.objs; $dac), $s.loud_episodes, ($s.loud_ms | round),
+	   (volume_of($s.objs; $dac) | if . == null then null else . + 0 end),
+	   $s.loud_episodes, ($s.loud_ms | round),
 	   ($s.blind_ms | round)]
 	| map(orno) | join(" "))'
 
