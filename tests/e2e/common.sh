@@ -33,13 +33,15 @@ e2e_now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# the K3's sink as pw_session_add_sink and pw_session_sink_args take it, made as
-# dacguard's WirePlumber rules make a USB DAC's (conf/wireplumber/): at volume 0, held
-# until its guard alone plays into it
+# what dacguard's WirePlumber rules (conf/wireplumber/) give a USB DAC's sink: volume 0,
+# held until its guard alone plays into it, no volume restored to it (0.5 reads that
+# from the node, 0.4 from the rules' Lua); every DAC sink of these cases has them
+E2E_HOLD=('node.param.Props={ volume = 0.0 }' dacguard.hold-until-guarded=true
+	state.restore-props=false)
+# the K3's sink as pw_session_add_sink and pw_session_sink_args take it
 E2E_K3_SINK=("$DAC" "K3 Analog Stereo" usb api.alsa.card=1 alsa.card=1
 	api.alsa.path='"front:1"' device.bus-path="\"$K3_BUS_PATH\"" device.serial='"FiiO_K3"'
-	priority.session=1000 'node.param.Props={ volume = 0.0 }'
-	dacguard.hold-until-guarded=true state.restore-props=false)
+	priority.session=1000 "${E2E_HOLD[@]}")
 
 # the sinks WirePlumber's ALSA monitor would make for the K3 (card 1) and for
 # another USB card (card 0, other port): only the first may get a guard

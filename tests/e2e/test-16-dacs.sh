@@ -61,7 +61,8 @@ k3_unit_sink()
 	args=$(pw_session_sink_args "$(sink_of "$n")" "K3 unit $n Analog Stereo" usb \
 		api.alsa.card="$n" alsa.card="$n" api.alsa.path="\"front:$n\"" \
 		device.bus-path="\"pci-0000:00:14.0-usb-0:$port:1.0\"" \
-		device.serial="\"$(printf 'FiiO_K3_%02d' "$n")\"" priority.session=$((900 - n)))
+		device.serial="\"$(printf 'FiiO_K3_%02d' "$n")\"" priority.session=$((900 - n)) \
+		"${E2E_HOLD[@]}")
 	echo "${args//$'\n'/ }"
 }
 

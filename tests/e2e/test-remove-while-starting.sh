@@ -28,13 +28,9 @@ proc_gone()
 # k3_sink_create: the K3's sink made again, as WirePlumber makes it when the card comes
 k3_sink_create()
 {
-	pw-cli create-node adapter "{ factory.name = support.null-audio-sink
-		node.name = \"$DAC\" node.description = \"K3 Analog Stereo\"
-		media.class = Audio/Sink device.bus = usb device.api = alsa
-		api.alsa.card = 1 alsa.card = 1 api.alsa.path = \"front:1\"
-		device.bus-path = \"$K3_BUS_PATH\" device.serial = \"FiiO_K3\"
-		audio.channels = 2 audio.position = [ FL FR ] monitor.channel-volumes = true
-		priority.session = 1000 object.linger = true }" >/dev/null ||
+	local args
+	args=$(pw_session_sink_args "${E2E_K3_SINK[@]}")
+	pw-cli create-node adapter "${args//$'\n'/ }" >/dev/null ||
 		pw_session_fail "pw-cli create-node $DAC failed"
 	pw_wait_node "$DAC" >/dev/null
 }

@@ -51,7 +51,7 @@ node_state()
 # the first's, so the first stays the default)
 pw_session_add_sink "$DAC2" "K3 Analog Stereo" usb api.alsa.card=2 alsa.card=2 \
 	api.alsa.path='"front:2"' device.bus-path="\"$K3_2_BUS_PATH\"" \
-	device.serial='"FiiO_K3"' priority.session=800
+	device.serial='"FiiO_K3"' priority.session=800 "${E2E_HOLD[@]}"
 e2e_start
 d=$PW_SESSION_DIR
 se=$(e2e_expected se-3.5)

@@ -43,7 +43,7 @@ make_unknown()
 pw_session_add_sink "$UNK_SINK" "Mystery DAC Analog Stereo" usb \
 	api.alsa.card=2 alsa.card=2 api.alsa.path='"front:2"' \
 	device.bus-path='"pci-0000:00:14.0-usb-0:3:1.0"' device.serial='"Acme_Mystery_DAC"' \
-	priority.session=800
+	priority.session=800 "${E2E_HOLD[@]}"
 e2e_start
 d=$PW_SESSION_DIR
 fallback=$(sed -n 's/^dacguard\.fallback-ceiling-db = \([-0-9.]*\)$/\1/p' "$E2E_CONF/dacguard.conf")

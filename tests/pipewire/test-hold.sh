@@ -11,6 +11,9 @@
 #    the stream played into the guard reaches the DAC whole at the ceiling;
 #  - another stream linked to the sink by hand: back to 0 at once, the guard host's
 #    log says which node; gone: 1.0 again, the guarded stream whole again;
+#  - the sink made again under its name, as a DAC plugged back: held at 0 again, and
+#    neither the guard's 1.0 nor a channel volume of 1.5 set on the old one restored to
+#    it by the session manager; opened by its new guard;
 #  - an unmarked sink keeps its volume: the same guard on a sink made at 0 without
 #    the mark leaves it at 0.
 # The sink's monitor carries what enters the sink, not its master volume, so the hold
@@ -105,6 +108,11 @@ pw_wait_node_gone "$GUARD"
 # The sink made again under its name, as a DAC plugged back: held again, whatever the
 # guard's 1.0 was (WirePlumber 0.4 restores the volume of a sink with no routes by its
 # name, unless state.restore-props is false), until a guard plays into it alone.
+# (a channel volume above 1.0 on the old one, such as a slider past 100%, is not
+# restored to the new one either)
+pw-cli set-param "$DAC_ID" Props '{ channelVolumes = [ 1.5 1.5 ] }' >/dev/null
+pw_wait_channel_volume "$DAC_ID" '== 1.5'
+sleep 0.5
 args=$(pw_session_sink_args "$DAC" "$DAC_DESC" usb "${HOLD[@]}")
 pw-cli destroy "$DAC_ID" >/dev/null
 pw_wait_node_gone "$DAC"
@@ -114,6 +122,8 @@ pw_wait_for "the new DAC sink's volume to be published" eval '[ -n "$(pw_volume 
 sleep 1
 pw_check "the sink made again is held at 0, not given back the guard's 1.0" \
 	pw_volume_is "$DAC_ID" '== 0'
+pw_check "the sink made again is not given back the old one's channel volumes" \
+	_pw_channel_volume_is "$DAC_ID" '== 1'
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host.conf" >"$d/host.log" 2>&1 &
 host=$!
 pw_wait_node "$GUARD" >/dev/null
