@@ -37,23 +37,32 @@ static void host_paths(struct dg_pw_apply *a, const char *sink, const char *ext,
 		out[0] = '\0';
 }
 
+long host_pid_file_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long pid = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid < 0)
+		pid = 0;
+	fclose(f);
+	return pid;
+}
+
 /* Stops the host recorded in the pid file, if that process is still that host. */
 void host_stop_recorded(struct dg_pw_apply *a, const char *sink)
 {
 	char pidfile[PATH_MAX], conf[PATH_MAX], path[64], cmdline[PATH_MAX + 64];
-	FILE *f;
-	long pid = 0;
+	long pid;
 	size_t n;
 	int fd;
 
 	host_paths(a, sink, "pid", pidfile, sizeof(pidfile));
 	host_paths(a, sink, "conf", conf, sizeof(conf));
-	f = fopen(pidfile, "re");
-	if (f == NULL)
+	if (access(pidfile, F_OK) != 0)
 		return;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
+	pid = host_pid_file_read(pidfile);
 	unlink(pidfile);
 	if (pid <= 1)
 		return;

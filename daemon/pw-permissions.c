@@ -43,8 +43,6 @@ static bool is_guard_host(struct dg_pw_apply *a, int pid)
 	char path[PATH_MAX];
 	bool found = false;
 	DIR *dir;
-	FILE *f;
-	long p;
 
 	if (pid <= 0)
 		return false;
@@ -62,10 +60,7 @@ static bool is_guard_host(struct dg_pw_apply *a, int pid)
 		if (snprintf(path, sizeof(path), "%s/%s", a->state_dir, e->d_name) >=
 		    (int)sizeof(path))
 			continue;
-		if ((f = fopen(path, "re")) == NULL)
-			continue;
-		found = fscanf(f, "%ld", &p) == 1 && p == pid;
-		fclose(f);
+		found = host_pid_file_read(path) == pid;
 	}
 	closedir(dir);
 	return found;

@@ -188,6 +188,8 @@ void write_guard(struct dg_pw_apply *a, struct card *c, struct obj *g);
 
 /* pw-hosts.c: guard hosts, a pipewire process per guard that outlives the daemon */
 void host_stop_recorded(struct dg_pw_apply *a, const char *sink);
+/* The pid a guard host's pid file holds, 0 when it holds none. */
+long host_pid_file_read(const char *path);
 void ensure_host(struct dg_pw_apply *a, struct card *c, const char *sink);
 
 /* pw-route.c: the default sink and the streams moved to the guard (WirePlumber 0.4) */
