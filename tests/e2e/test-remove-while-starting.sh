@@ -61,11 +61,20 @@ se=$(e2e_expected se-3.5)
 gate=$d/gate
 mkdir -p "$gate/bin"
 mkfifo "$gate/open"
+# The wait runs without LD_PRELOAD: umockdev's preload (the daemon's, inherited where no
+# sanitizer wrapper replaces it) blocks every signal around the open() it wraps, and an
+# open() of a FIFO waits for its writer, so the daemon's SIGTERM would never land. The
+# same process execs the real pipewire with the preload it came with.
 cat >"$gate/bin/pipewire" <<EOF
 #!/bin/sh
 # a guard host, held until the test opens the gate
+if [ -z "\${DG_GATE_CLEAN:-}" ]; then
+	exec env -u LD_PRELOAD DG_GATE_CLEAN=1 DG_GATE_PRELOAD="\${LD_PRELOAD:-}" /bin/sh "\$0" "\$@"
+fi
 echo \$\$ >"$gate/held.tmp" && mv "$gate/held.tmp" "$gate/held"
 read -r _ <"$gate/open"
+[ -z "\$DG_GATE_PRELOAD" ] || export LD_PRELOAD="\$DG_GATE_PRELOAD"
+unset DG_GATE_CLEAN DG_GATE_PRELOAD
 exec "$(command -v pipewire)" "\$@"
 EOF
 chmod +x "$gate/bin/pipewire"
