@@ -27,6 +27,8 @@ ROWS = [
     ('faults survived', 'fault cases passed (each checks the audio after the fault)'),
     ('replugs', 'unplug/replug cycles during playback, guard back each time'),
     ('replug samples over', 'samples above the ceiling at the DAC across the replugs'),
+    ('replug unguarded', 'time the stream was heard on the raw sink before its guard '
+     '(linked there while the sink\'s volume was above 0)'),
     ('DACs at once', 'DACs hotplugged together, each with its own guard'),
     ('streams', 'streams mixed into one guard at quantum 64'),
     ('guard xruns', 'xruns of the guard\'s nodes under the stream load (profiler)'),
