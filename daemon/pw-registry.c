@@ -255,8 +255,10 @@ static void registry_global_remove(void *data, uint32_t id)
 	}
 	if ((o = find_obj(a, id)) == NULL)
 		return;
-	if (o->kind == OBJ_GUARD)
+	if (o->kind == OBJ_GUARD) {
 		dg_info("pw: guard %s (id %u) gone", o->name, o->id);
+		sink_hold_again(a, o);
+	}
 	obj_free(o);
 	a->dirty = true;
 }

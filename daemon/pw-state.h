@@ -192,6 +192,9 @@ void host_stop_recorded(struct dg_pw_apply *a, const char *sink);
 long host_pid_file_read(const char *path);
 void ensure_host(struct dg_pw_apply *a, struct card *c, const char *sink);
 
+/* pw-hold.c: a held DAC sink silent again when its guard goes and it stays */
+void sink_hold_again(struct dg_pw_apply *a, const struct obj *guard);
+
 /* pw-route.c: the default sink and the streams moved to the guard (WirePlumber 0.4) */
 void route(struct dg_pw_apply *a, struct obj *sink, struct obj *g);
 

@@ -35,6 +35,8 @@
 #       into main.lua.d (0.4 runs it), a .conf into wireplumber.conf.d (0.5 reads it).
 #   pw_session_add_wp_files LUA CONF
 #       the one of the two the WirePlumber here reads
+#   pw_session_own PID
+#       a process the case started (a guard host): stopped first when the session ends
 #   PW_SESSION_MODULE_DIRS   colon-separated dirs put before the system
 #                            moduledir in PIPEWIRE_MODULE_DIR (0.3.65 loads
 #                            modules by name only)
@@ -198,6 +200,14 @@ pw_session_add_dropin()
 	_pw_session_dropins+=("$1")
 }
 
+# pw_session_own PID: a process of the case (a guard host) stopped with the session, so
+# that a failing case leaves none behind
+_pw_session_owned=()
+pw_session_own()
+{
+	_pw_session_owned+=("$1")
+}
+
 _pw_session_wp_files=()
 pw_session_add_wp_file()
 {
@@ -314,6 +324,9 @@ pw_session_stop()
 	local i pid
 	[ "$_pw_session_stopped" = 1 ] && return 0
 	_pw_session_stopped=1
+	for pid in "${_pw_session_owned[@]}"; do
+		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	done
 	# newest first: wireplumber, pipewire, then the bus
 	for ((i = ${#_pw_session_pids[@]} - 1; i >= 0; i--)); do
 		pid=${_pw_session_pids[i]}

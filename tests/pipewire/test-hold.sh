@@ -63,6 +63,7 @@ pw_link_channels early out "$DAC"
 guard_host_conf "$d/host.conf" "$DAC" $ceiling 3
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host.conf" >"$d/host.log" 2>&1 &
 host=$!
+pw_session_own "$host"
 GUARD_ID=$(pw_wait_node "$GUARD")
 pw_wait_linked "$GUARD.output" "$DAC"
 sleep 1
@@ -126,6 +127,7 @@ pw_check "the sink made again is not given back the old one's channel volumes" \
 	_pw_channel_volume_is "$DAC_ID" '== 1'
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host.conf" >"$d/host.log" 2>&1 &
 host=$!
+pw_session_own "$host"
 pw_wait_node "$GUARD" >/dev/null
 pw_wait_linked "$GUARD.output" "$DAC"
 pw_wait_for "the sink made again to be 1.0 under its guard" pw_volume_is "$DAC_ID" '== 1'
@@ -140,6 +142,7 @@ UNMARKED_ID=$(pw_node_id unmarked)
 guard_host_conf "$d/host2.conf" unmarked $ceiling 3
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$d/host2.conf" >"$d/host2.log" 2>&1 &
 host=$!
+pw_session_own "$host"
 pw_wait_node dacguard.unmarked >/dev/null
 pw_wait_linked dacguard.unmarked.output unmarked
 sleep 1

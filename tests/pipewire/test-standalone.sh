@@ -12,6 +12,7 @@ guard_host_conf "$PW_SESSION_DIR/standalone.conf" "$DAC" -18 3
 LD_PRELOAD=${PW_SESSION_PRELOAD:-} pipewire -c "$PW_SESSION_DIR/standalone.conf" \
 	>"$PW_SESSION_DIR/standalone.log" 2>&1 &
 pid=$!
+pw_session_own "$pid"
 id=$(pw_wait_node "$GUARD")
 pw_wait_prop "$id" dacguard.ceiling-db '== -18'
 pw_wait_linked "$GUARD.output" "$DAC"
