@@ -293,6 +293,24 @@ e2e_wait_routing()
 	fi
 }
 
+# e2e_k3_playing WANT: the K3 plugged in, its guard at WANT and linked, then a
+# full-scale sine for the default sink, as an application plays it, for longer than a
+# case may run (node $PW_AUDIO_NAME-play, its pid in E2E_PLAY_PID)
+e2e_k3_playing()
+{
+	local d=$PW_SESSION_DIR
+	e2e_hotplug_k3 "$1"
+	pw_wait_linked "$GUARD.output" "$DAC"
+	e2e_wait_routing
+	echo "# routing: $E2E_ROUTING" >&2
+	sox -V1 -n -r 48000 -c 2 -b 16 -e signed-integer "$d/sine.wav" synth 1 sine 997 gain -n 0
+	sox -V1 "$d/sine.wav" "$d/play.wav" repeat 299
+	pw-cat --playback -P "{ node.name = $PW_AUDIO_NAME-play }" "$d/play.wav" \
+		>"$d/play.log" 2>&1 &
+	E2E_PLAY_PID=$!
+	E2E_PIDS+=("$E2E_PLAY_PID")
+}
+
 # e2e_list [ARGS]: dacguardctl list --json in the testbed the daemon sees (the same
 # cards, the same configuration; ARGS such as --ctl NAME): the decision the shared
 # engine makes for each card, the state to assert on rather than the daemon's log

@@ -23,15 +23,7 @@ want=$(e2e_expected se-3.5)
 d=$PW_SESSION_DIR
 pidfile=$XDG_RUNTIME_DIR/dacguard/guard-$DAC.pid
 daemon_start
-e2e_hotplug_k3 "$want"
-pw_wait_linked "$GUARD.output" "$DAC"
-e2e_wait_routing
-echo "# routing: $E2E_ROUTING" >&2
-
-sox -V1 -n -r 48000 -c 2 -b 16 -e signed-integer "$d/sine.wav" synth 1 sine 997 gain -n 0
-sox -V1 "$d/sine.wav" "$d/play.wav" repeat 299
-pw-cat --playback -P "{ node.name = $PLAY }" "$d/play.wav" >"$d/play.log" 2>&1 &
-E2E_PIDS+=($!)
+e2e_k3_playing "$want"
 pw_wait_linked "$PLAY" "$GUARD"
 
 # heard FILE: the batches of a pw-dump --monitor FILE after which the stream is linked
@@ -82,7 +74,7 @@ for ((i = 1; i <= CYCLES; i++)); do
 	pw_check_eq "cycle $i: changes after which the stream was heard on the raw sink" \
 		"$heard" 0
 done
-pw_check "the stream still plays" pgrep -f "node.name = $PLAY" >/dev/null
+pw_check "the stream still plays" kill -0 "$E2E_PLAY_PID"
 record_start "$DAC" "$d/rec.wav"
 record_more 500
 record_stop

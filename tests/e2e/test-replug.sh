@@ -240,17 +240,8 @@ else
 fi
 mon_start
 cli_start
-e2e_hotplug_k3 "$want"
-pw_wait_linked "$GUARD.output" "$DAC"
-e2e_wait_routing
-echo "# routing: $E2E_ROUTING" >&2
-
-# full scale, for longer than the test may run (its timeout)
-sox -V1 -n -r 48000 -c 2 -b 16 -e signed-integer "$d/sine.wav" synth 1 sine 997 gain -n 0
-sox -V1 "$d/sine.wav" "$d/play.wav" repeat 299
-pw-cat --playback -P "{ node.name = $PLAY }" "$d/play.wav" >"$d/play.log" 2>&1 &
-play_pid=$!
-E2E_PIDS+=("$play_pid")
+e2e_k3_playing "$want"
+play_pid=$E2E_PLAY_PID
 mon_wait "the stream through the guard" '[ "$m_play_to_guard" -ge 2 ] && [ "$m_peak_ok" = true ]'
 nodes0=$m_nodes
 clients0=$m_clients
