@@ -5,10 +5,10 @@
 # guard gone the session manager moves or links the stream to that raw sink until
 # dacguardd's next host is there. dacguardd must hold the sink silent again (volume
 # 0) the moment the guard goes: in everything pw-dump --monitor reports from the kill
-# until the new guard carries the stream, the stream is never linked to the raw sink
-# while that sink's volume is above 0. Each time a new host comes, its guard at the
-# decided ceiling with the stream through it and the sink open again; at the end what
-# reaches the K3 is the stream at the ceiling, nothing above.
+# until the new guard carries the stream, the stream never plays into the raw sink (a
+# link there that is active) while that sink's volume is above 0. Each time a new host
+# comes, its guard at the decided ceiling with the stream through it and the sink open
+# again; at the end what reaches the K3 is the stream at the ceiling, nothing above.
 . "$(dirname "$0")/common.sh"
 
 CYCLES=${E2E_KILL_CYCLES:-5}
@@ -26,9 +26,10 @@ daemon_start
 e2e_k3_playing "$want"
 pw_wait_linked "$PLAY" "$GUARD"
 
-# heard FILE: the batches of a pw-dump --monitor FILE after which the stream is linked
-# to the raw K3 sink (a link in any state) while its volume is above 0 or not known,
-# then those after which it is linked there at all; "HEARD ON-RAW"
+# heard FILE: the batches of a pw-dump --monitor FILE after which the stream plays into
+# the raw K3 sink (a link there in state active: before that no sample flows) while the
+# sink's volume is above 0 or not known, then those after which it is linked there at
+# all; "HEARD ON-RAW"
 # shellcheck disable=SC2016
 heard()
 {
@@ -39,11 +40,13 @@ heard()
 		reduce $b[] as $o (.; ($o.id | tostring) as $k
 			| if $o.info == null then del(.[$k]) else .[$k] = $o end);
 		[.[]] as $all | node($all; $dac) as $d | node($all; $play).id as $p
-		| ([$all[] | select(.type == "PipeWire:Interface:Link" and $d != null
+		| [$all[] | select(.type == "PipeWire:Interface:Link" and $d != null
 			and .info["output-node-id"] == $p and .info["input-node-id"] == $d.id)]
-		   | length > 0) as $on_raw
+		  as $links
+		| ($links | length > 0) as $on_raw
+		| ([$links[] | select(.info.state == "active")] | length > 0) as $playing
 		| ($d.info.params.Props // [] | map(.volume // empty) | first) as $v
-		| [($on_raw and ($v == null or $v > 0)), $on_raw])]
+		| [($playing and ($v == null or $v > 0)), $on_raw])]
 	| "\([.[] | select(.[0])] | length) \([.[] | select(.[1])] | length)"' "$1"
 }
 
