@@ -28,7 +28,7 @@ ROWS = [
     ('replugs', 'unplug/replug cycles during playback, guard back each time'),
     ('replug samples over', 'samples above the ceiling at the DAC across the replugs'),
     ('replug unguarded', 'time the stream was heard on the raw sink before its guard '
-     '(linked there while the sink\'s volume was above 0)'),
+     '(playing there, an active link, while the sink\'s volume was above 0)'),
     ('DACs at once', 'DACs hotplugged together, each with its own guard'),
     ('streams', 'streams mixed into one guard at quantum 64'),
     ('guard xruns', 'xruns of the guard\'s nodes under the stream load (profiler)'),
