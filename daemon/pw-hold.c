@@ -7,13 +7,12 @@
  * opens it again. */
 #include <string.h>
 
-#include <spa/param/props.h>
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
 
-#include "pw-state.h"
+#include "sink-volume.h"
 
-#define HOLD_PROP "dacguard.hold-until-guarded"
+#include "pw-state.h"
 
 void sink_hold_again(struct dg_pw_apply *a, const struct obj *guard)
 {
@@ -27,10 +26,9 @@ void sink_hold_again(struct dg_pw_apply *a, const struct obj *guard)
 	if (target == NULL && spa_strstartswith(guard->name, GUARD_PREFIX))
 		target = guard->name + strlen(GUARD_PREFIX);
 	if (target == NULL || (s = find_node(a, OBJ_SINK, target)) == NULL || s->proxy == NULL ||
-	    !spa_atob(obj_prop(s, HOLD_PROP)))
+	    !spa_atob(obj_prop(s, DG_SINK_HOLD_PROP)))
 		return;
-	pod = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
-					 SPA_PROP_volume, SPA_POD_Float(0.0f));
+	pod = dg_sink_volume_master(&b, 0.0f);
 	res = pw_node_set_param((struct pw_node *)s->proxy, SPA_PARAM_Props, 0, pod);
 	if (res < 0)
 		dg_error("pw: %s: can't hold it silent: %s", target, spa_strerror(res));

@@ -60,8 +60,6 @@ void host_stop_recorded(struct dg_pw_apply *a, const char *sink)
 
 	host_paths(a, sink, "pid", pidfile, sizeof(pidfile));
 	host_paths(a, sink, "conf", conf, sizeof(conf));
-	if (access(pidfile, F_OK) != 0)
-		return;
 	pid = host_pid_file_read(pidfile);
 	unlink(pidfile);
 	if (pid <= 1)

@@ -141,3 +141,9 @@ struct spa_pod *dg_sink_volume_fix(const struct dg_sink_volume *v, struct spa_po
 		put_clamped(b, SPA_PROP_softVolumes, v->soft, v->n_soft);
 	return spa_pod_builder_pop(b, &f[0]);
 }
+
+struct spa_pod *dg_sink_volume_master(struct spa_pod_builder *b, float volume)
+{
+	return spa_pod_builder_add_object(b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
+					  SPA_PROP_volume, SPA_POD_Float(volume));
+}

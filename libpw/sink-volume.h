@@ -27,6 +27,11 @@ struct dg_sink_volume {
 	float soft[DG_SINK_VOLUME_MAX_CHANNELS];
 };
 
+/* The node property dacguard's session manager rules give a DAC sink made with its
+ * master volume at 0, to be held so until its guard alone plays into it
+ * (pipewire-module/guard-target-hold.c, daemon/pw-hold.c). */
+#define DG_SINK_HOLD_PROP "dacguard.hold-until-guarded"
+
 /* Reads a Props object; 0, or -EINVAL for anything else. */
 int dg_sink_volume_read(const struct spa_pod *props, struct dg_sink_volume *v);
 
@@ -40,3 +45,6 @@ float dg_sink_volume_gain(const struct dg_sink_volume *v);
  * above 1.0 they apply as 1.0, and a desktop slider keeps its place); without one,
  * every volume above 1.0 put back to 1.0. */
 struct spa_pod *dg_sink_volume_fix(const struct dg_sink_volume *v, struct spa_pod_builder *b);
+
+/* The Props write that sets the sink's master volume (the hold's 0 and 1.0), built in b. */
+struct spa_pod *dg_sink_volume_master(struct spa_pod_builder *b, float volume);

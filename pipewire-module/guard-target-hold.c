@@ -9,20 +9,18 @@
  * to 0 while anything else does (a stream linked to the sink by hand, or moved there by
  * the session manager). Only the sink's master volume is used: desktop sliders, pactl
  * and restored route volumes set its channel volumes, which stay the user's. */
-#include <spa/param/props.h>
 #include <spa/pod/builder.h>
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
 
 #include "dacguard-module.h"
+#include "sink-volume.h"
 
 #define PW_LOG_TOPIC_DEFAULT dg_mod_topic
 
-#define HOLD_PROP "dacguard.hold-until-guarded"
-
 void target_hold_seen(struct guard *g, const struct spa_dict *props)
 {
-	g->target_hold = spa_atob(spa_dict_lookup(props, HOLD_PROP));
+	g->target_hold = spa_atob(spa_dict_lookup(props, DG_SINK_HOLD_PROP));
 }
 
 static void set_volume(struct guard *g, float volume)
@@ -32,8 +30,7 @@ static void set_volume(struct guard *g, float volume)
 	const struct spa_pod *pod;
 	int res;
 
-	pod = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_PARAM_Props,
-					 SPA_PROP_volume, SPA_POD_Float(volume));
+	pod = dg_sink_volume_master(&b, volume);
 	res = pw_node_set_param((struct pw_node *)g->target_proxy, SPA_PARAM_Props, 0, pod);
 	if (res < 0)
 		pw_log_error("%s: %s: can't set its volume: %s", g->node_name, g->target_name,

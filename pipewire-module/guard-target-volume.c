@@ -73,6 +73,7 @@ void target_volume_clear(struct guard *g)
 	g->target_proxy = NULL;
 	g->target_id = 0;
 	g->target_hold = false;
+	g->target_open = false;
 }
 
 void target_volume_global(struct impl *impl, uint32_t id, const char *type,
@@ -97,8 +98,6 @@ void target_volume_global(struct impl *impl, uint32_t id, const char *type,
 			continue;
 		}
 		g->target_id = id;
-		g->target_hold = false;
-		g->target_open = false;
 		pw_node_add_listener((struct pw_node *)g->target_proxy, &g->target_listener,
 				     &target_events, g);
 		pw_node_subscribe_params((struct pw_node *)g->target_proxy, ids, 1);

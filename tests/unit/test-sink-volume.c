@@ -101,9 +101,24 @@ static void test_without_limit(void)
 		     -22);
 }
 
+/* The hold's write: the master volume alone. */
+static void test_master(void)
+{
+	uint8_t buf[256];
+	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	struct dg_sink_volume v;
+
+	DG_CHECK_INT(dg_sink_volume_read(dg_sink_volume_master(&b, 0.0f), &v), 0);
+	DG_CHECK(v.has_volume);
+	DG_CHECK_NEAR(v.volume, 0.0, 0);
+	DG_CHECK_INT(v.n_channel + v.n_soft, 0);
+	DG_CHECK(!v.has_max_volume);
+}
+
 int main(void)
 {
 	DG_RUN(test_with_limit);
 	DG_RUN(test_without_limit);
+	DG_RUN(test_master);
 	return dg_test_done("test-sink-volume");
 }
