@@ -36,7 +36,8 @@
 #                                 plays float as is), ending in 100 ms of silence
 #   record_start SINK FILE        records SINK (its monitor) into FILE, returns
 #                                 once linked
-#   record_more MS                returns once the recording holds MS more
+#   record_more MS [FILE]         returns once the recording (or the WAV FILE
+#                                 another recorder writes) holds MS more
 #                                 milliseconds than when called (a property
 #                                 seen by the guard says nothing of how much
 #                                 the recorder has written yet)
@@ -160,8 +161,9 @@ wav_frames()
 
 record_more()
 {
-	local want=$(($(wav_frames "$_record_file") + $1 * 48))
-	pw_wait_for "$1 ms more recording" eval '[ "$(wav_frames "$_record_file")" -ge '"$want"' ]'
+	local file=${2:-$_record_file}
+	local want=$(($(wav_frames "$file") + $1 * 48))
+	pw_wait_for "$1 ms more recording" eval '[ "$(wav_frames "'"$file"'")" -ge '"$want"' ]'
 }
 
 record_stop()

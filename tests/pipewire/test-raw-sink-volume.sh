@@ -96,15 +96,8 @@ raise()
 			eval 'awk -v v="$(max_volume)" "BEGIN { exit !(v <= 1.0) }"'
 		ms=$(($(now_ms) - t0))
 	fi
-	dac_more 700
+	record_more 700 "$d/dac.wav"
 	marks+=("$((++step))|$label|$from|$(wav_frames "$d/dac.wav")|$ms")
-}
-
-# dac_more MS: the DAC's recording holds MS more milliseconds than when called
-dac_more()
-{
-	local want=$(($(wav_frames "$d/dac.wav") + $1 * 48))
-	pw_wait_for "$1 ms more of the DAC" eval '[ "$(wav_frames "$d/dac.wav")" -ge '"$want"' ]'
 }
 
 # check_marks: each raise's stretch of the closed recording: samples above the ceiling
@@ -142,9 +135,9 @@ reset() { props '{ volume = 1.0 channelVolumes = [ 1.0 1.0 ] softVolumes = [ 1.0
 make_wav "$d/sine.wav" synth 60 sine 997 gain -n 0
 play_bg "$d/sine.wav"
 pw_wait_prop "$GUARD_ID" dacguard.peak-db "> $ceiling - 1"
-dac_more 300
+record_more 300 "$d/dac.wav"
 base_from=$(wav_frames "$d/dac.wav")
-dac_more 300
+record_more 300 "$d/dac.wav"
 base_to=$(wav_frames "$d/dac.wav")
 
 raise "pw-cli volume 1.5" props '{ volume = 1.5 }'
