@@ -674,7 +674,7 @@ _pw_session_write_wp_conf()
 	local v dir=$XDG_CONFIG_HOME/wireplumber
 	v=$(pw_wp_version)
 	[ -n "$v" ] || pw_session_fail "cannot tell the WirePlumber version"
-	if [ "${v%%.*}" = 0 ] && [ "${v#*.}" -le 4 ]; then
+	if pw_session_wp_is_04; then
 		mkdir -p "$dir/main.lua.d" "$dir/bluetooth.lua.d"
 		cat >"$dir/main.lua.d/60-pw-session.lua" <<EOF
 alsa_monitor.enabled = false
